@@ -1,0 +1,114 @@
+"""The one artifact format: what `logad train` writes and `evaluate`, `detect` and serving read.
+
+Layout of an artifact directory::
+
+    logad.json        manifest: format version, detector, model version, data specs, configs, threshold, metrics
+    preprocess/       masking config + versioned template store (shared by training and serving)
+    model/            the detector's own files (``Detector.save``)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from logad import __version__
+from logad.config import config_from_dict
+from logad.detectors.base import Detector
+from logad.detectors.registry import get_detector_class
+from logad.errors import BadInputError
+from logad.parsing.preprocessor import Preprocessor
+
+ARTIFACT_FORMAT = 1
+MANIFEST = "logad.json"
+
+
+@dataclass
+class Manifest:
+    """Everything about a trained model except its weights."""
+
+    detector: str
+    model_version: str
+    data: dict[str, Any]
+    detector_config: dict[str, Any]
+    threshold: dict[str, Any]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    artifact_format: int = ARTIFACT_FORMAT
+    logad_version: str = __version__
+    created_at: str = ""
+
+
+@dataclass
+class LoadedModel:
+    """A detector ready to score, with its manifest and preprocessor."""
+
+    manifest: Manifest
+    detector: Detector
+    preprocessor: Preprocessor
+
+    @property
+    def threshold(self) -> float:
+        return float(self.manifest.threshold["value"])
+
+
+def new_model_version(detector: str, config: dict[str, Any]) -> str:
+    """A unique, sortable model version: detector, UTC time and a short hash of the config."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{detector}-{stamp}-{digest}"
+
+
+def save_artifact(directory: Path, manifest: Manifest, detector: Detector) -> None:
+    """Write model files first and the manifest last (atomically), so a crash never leaves a valid-looking
+    but incomplete artifact."""
+    directory.mkdir(parents=True, exist_ok=True)
+    detector.preprocessor.save(directory / "preprocess")
+    (directory / "model").mkdir(exist_ok=True)
+    detector.save(directory / "model")
+    manifest.created_at = manifest.created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json_atomic(directory / MANIFEST, manifest.__dict__)
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """Read and check an artifact's manifest; a clear error when it is missing or from a newer format."""
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise BadInputError(f"{directory} is not a logad model: {MANIFEST} not found (was training finished?)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest(**raw)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise BadInputError(f"{path} is not a valid logad manifest: {exc}") from None
+    if manifest.artifact_format > ARTIFACT_FORMAT:
+        raise BadInputError(
+            f"{directory} was written by a newer logad (artifact format {manifest.artifact_format}, "
+            f"this one reads {ARTIFACT_FORMAT}); upgrade logad"
+        )
+    return manifest
+
+
+def load_artifact(directory: str | Path) -> LoadedModel:
+    """Load a trained detector from an artifact directory."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    cls = get_detector_class(manifest.detector)
+    config = config_from_dict(cls.config_class, manifest.detector_config, f"{MANIFEST} detector_config")
+    preprocessor = Preprocessor.load(directory / "preprocess")
+    detector = cls.load(directory / "model", config, preprocessor)
+    return LoadedModel(manifest, detector, preprocessor)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
+        json.dump(data, tmp, indent=2, sort_keys=True)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)

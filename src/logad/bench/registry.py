@@ -1,0 +1,52 @@
+"""Registry of benchmark scenarios; each scenario module registers one function on import."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from logad.errors import ConfigError
+
+ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
+
+_SCENARIOS: dict[str, ScenarioFn] = {}
+_SCENARIO_MODULES: dict[str, str] = {
+    "load": "logad.bench.scenarios.load",
+    "parse": "logad.bench.scenarios.parse",
+    "baseline": "logad.bench.scenarios.baseline",
+}
+
+
+@dataclass
+class BenchResult:
+    """Rows of one scenario's table, the column order to print, and facts about the run."""
+
+    title: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def register_scenario(name: str) -> Callable[[ScenarioFn], ScenarioFn]:
+    """Decorator registering a scenario function under ``name``."""
+
+    def decorate(fn: ScenarioFn) -> ScenarioFn:
+        _SCENARIOS[name] = fn
+        return fn
+
+    return decorate
+
+
+def available_scenarios() -> list[str]:
+    return sorted(_SCENARIO_MODULES)
+
+
+def get_scenario(name: str) -> ScenarioFn:
+    if name not in _SCENARIO_MODULES:
+        raise ConfigError(f"unknown benchmark scenario {name!r}; available: {', '.join(available_scenarios())}")
+    importlib.import_module(_SCENARIO_MODULES[name])
+    return _SCENARIOS[name]

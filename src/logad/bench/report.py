@@ -1,0 +1,63 @@
+"""Render a BenchResult as a Markdown table and write it with JSON beside it."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from logad import __version__
+from logad.bench.registry import BenchResult
+
+
+def markdown_table(result: BenchResult) -> str:
+    """A GitHub-flavoured Markdown table of the result's rows."""
+    lines = [f"### {result.title}", "", "| " + " | ".join(result.columns) + " |"]
+    lines.append("|" + "|".join("---" for _ in result.columns) + "|")
+    for row in result.rows:
+        lines.append("| " + " | ".join(_cell(row.get(col)) for col in result.columns) + " |")
+    lines += [f"\n{note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def machine_facts() -> dict[str, Any]:
+    """Machine and commit the numbers were measured on."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False, timeout=5
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "logad_version": __version__,
+        "commit": commit or "unknown",
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": psutil.cpu_count(logical=True),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+
+
+def write_result(result: BenchResult, out_dir: Path, name: str) -> tuple[Path, Path]:
+    """Write ``name.json`` and ``name.md`` into ``out_dir``; return both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = {**machine_facts(), **result.meta}
+    json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
+    payload = {"scenario": name, "title": result.title, "meta": meta, "columns": result.columns, "rows": result.rows}
+    json_path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
+    md_path.write_text(markdown_table(result) + f"\nMeasured on {meta['cores']} cores, commit {meta['commit']}.\n")
+    return json_path, md_path

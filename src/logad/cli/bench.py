@@ -1,0 +1,27 @@
+"""`logad bench SCENARIO`: run a benchmark scenario, print its table, write JSON and Markdown."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from logad.bench.registry import available_scenarios, get_scenario
+from logad.bench.report import markdown_table, write_result
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="run a benchmark scenario on real data")
+    parser.add_argument("scenario", choices=available_scenarios(), help="which scenario to run")
+    parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: ../shared/data)")
+    parser.add_argument("--out", type=Path, default=Path("runs/bench"), help="where JSON and Markdown go")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes for a fast check")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = get_scenario(args.scenario)(args)
+    print(markdown_table(result))
+    json_path, md_path = write_result(result, args.out, args.scenario)
+    print(f"wrote {json_path} and {md_path}")
+    return 0

@@ -1,0 +1,1 @@
+"""Log data: formats, readers, labels, windowing, splits and the synthetic generator."""

@@ -1,0 +1,62 @@
+"""The interface every detector implements; training, evaluation and serving only use this."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from logad.data.types import LogSequence
+from logad.parsing.preprocessor import Preprocessor
+
+
+@dataclass
+class FitContext:
+    """What a detector may use while fitting besides its data: seed, output folder, progress switch."""
+
+    seed: int = 0
+    work_dir: Path | None = None
+    show_progress: bool = True
+
+
+class Detector(ABC):
+    """A log anomaly detector: fit on windows, score windows (higher = more anomalous), save and load.
+
+    Subclasses set ``name`` (registry key), ``config_class`` (a dataclass) and ``supervised`` (whether
+    ``fit`` needs labels). The preprocessor (masking + template store) is shared with serving so the
+    same message always maps to the same template ID.
+    """
+
+    name: ClassVar[str]
+    config_class: ClassVar[type]
+    supervised: ClassVar[bool]
+    scores_are_probabilities: ClassVar[bool] = False
+
+    def __init__(self, config: Any, preprocessor: Preprocessor) -> None:
+        self.config = config
+        self.preprocessor = preprocessor
+
+    @abstractmethod
+    def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
+        """Learn from training windows; validation windows may be used for early stopping."""
+
+    @abstractmethod
+    def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        """Anomaly score per window, float array of shape (len(sequences),); higher = more anomalous."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None:
+        """Write the learned state into ``directory`` (the artifact's ``model/`` folder)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, config: Any, preprocessor: Preprocessor) -> Detector:
+        """Rebuild a fitted detector from ``save``'s output."""
+
+    def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
+        """Per-window explanation where the detector can give one; empty dicts by default."""
+        return [{} for _ in sequences]

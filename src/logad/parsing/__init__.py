@@ -1,0 +1,1 @@
+"""Message preprocessing: regex masking, Drain template mining and the persisted template store."""
