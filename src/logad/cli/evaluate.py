@@ -1,0 +1,42 @@
+"""`logad evaluate`: score every window of some logs (or the test part of a split) with a trained model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from logad.artifact import load_artifact
+from logad.cli.common import add_data_arguments, data_spec_for_model, note
+from logad.data.dataset import load_windows
+from logad.data.splits import SplitSpec, split_sequences
+from logad.eval.scoring import labels_of, metrics_for, score_windows
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="measure a trained model on labelled logs")
+    parser.add_argument("--model", type=Path, required=True, help="artifact directory written by `logad train`")
+    add_data_arguments(parser, format_required=False)
+    parser.add_argument("--split", help="score only the test part of this split (chrono:TRAIN or random:TRAIN:SEED)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_artifact(args.model)
+    spec = data_spec_for_model(args, model.manifest)
+    loaded = load_windows(args.logs, spec, args.labels)
+    windows = loaded.sequences
+    if args.split:
+        windows = split_sequences(windows, SplitSpec.parse(args.split), 0.0).test
+    scores = score_windows(model.detector, windows, show_progress=not args.quiet)
+    metrics = metrics_for(scores, labels_of(windows), model.threshold)
+    metrics["model_version"] = model.manifest.model_version
+    note(loaded.summary())
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for key in ("precision", "recall", "f1", "tp", "fp", "fn", "tn", "roc_auc", "pr_auc", "threshold"):
+            print(f"{key:>10}: {metrics.get(key)}")
+    return 0

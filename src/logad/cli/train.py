@@ -1,0 +1,43 @@
+"""`logad train`: fit a detector on the training part of a split and write a model artifact."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from logad.cli.common import add_data_arguments, note
+from logad.config import config_from_dict, load_config_file
+from logad.data.dataset import DataSpec
+from logad.detectors.registry import available_detectors
+from logad.train.config import TrainConfig
+from logad.train.runner import TrainRequest, train_model
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("train", help="train a detector and write a model artifact")
+    parser.add_argument("--detector", required=True, help=f"one of: {', '.join(available_detectors())}")
+    add_data_arguments(parser, format_required=True)
+    parser.add_argument("--split", default="chrono:0.8", help="chrono:TRAIN or random:TRAIN:SEED")
+    parser.add_argument("--out", type=Path, required=True, help="artifact directory to write")
+    parser.add_argument("--config", type=Path, help="JSON or YAML run config (see TrainConfig)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_dict(TrainConfig, load_config_file(args.config) if args.config else {}, "config")
+    request = TrainRequest(
+        detector=args.detector,
+        logs=args.logs,
+        data=DataSpec(format=args.format, window=args.window),
+        out=args.out,
+        labels=args.labels,
+        split=args.split,
+        show_progress=not args.quiet,
+    )
+    manifest = train_model(request, config)
+    note(manifest.metrics["read"])
+    note(f"threshold {manifest.threshold['value']:.6g} ({manifest.threshold['how']})")
+    print(json.dumps({"model_version": manifest.model_version, "out": str(args.out), **manifest.metrics["test"]}))
+    return 0

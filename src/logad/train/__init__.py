@@ -1,0 +1,1 @@
+"""Training: the run configuration and the runner that turns logs into a model artifact."""

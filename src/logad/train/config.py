@@ -1,0 +1,32 @@
+"""The configuration of one training run (the `--config FILE` of `logad train`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from logad.parsing.preprocessor import PreprocessConfig
+
+
+@dataclass
+class TrainConfig:
+    """Settings shared by every detector; ``detector`` holds the detector's own config fields.
+
+    ``validation_fraction`` is the share of the training part held out for early stopping and threshold
+    choice. ``unsupervised_train_on``: "normal" trains unsupervised detectors on windows not labelled
+    anomalous (as DeepLog/LogBERT do), "all" on every training window.
+    """
+
+    detector: dict[str, Any] = field(default_factory=dict)
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    validation_fraction: float = 0.1
+    max_window_len: int | None = None
+    unsupervised_train_on: str = "normal"
+    score_batch_size: int = 512
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.validation_fraction < 1.0:
+            raise ValueError(f"validation_fraction must be in [0, 1), not {self.validation_fraction}")
+        if self.unsupervised_train_on not in ("normal", "all"):
+            raise ValueError(f"unsupervised_train_on must be 'normal' or 'all', not {self.unsupervised_train_on!r}")

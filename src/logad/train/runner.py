@@ -1,0 +1,101 @@
+"""`logad train` as a function: load, split, fit the preprocessor and detector, choose a threshold, save."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from logad.artifact import Manifest, new_model_version, save_artifact
+from logad.config import config_from_dict, config_to_dict
+from logad.data.dataset import DataSpec, load_windows
+from logad.data.splits import DataSplit, SplitSpec, split_sequences
+from logad.data.types import LogSequence
+from logad.detectors.base import Detector, FitContext
+from logad.detectors.registry import get_detector_class
+from logad.errors import BadInputError
+from logad.eval.scoring import labels_of, metrics_for, score_windows
+from logad.parsing.preprocessor import Preprocessor
+from logad.threshold.selection import choose_threshold
+from logad.train.config import TrainConfig
+
+
+@dataclass
+class TrainRequest:
+    """What to train on and where to write the artifact."""
+
+    detector: str
+    logs: Path
+    data: DataSpec
+    out: Path
+    labels: Path | None = None
+    split: str = "chrono:0.8"
+    show_progress: bool = True
+
+
+def train_model(request: TrainRequest, config: TrainConfig) -> Manifest:
+    """Train ``request.detector`` on the training part of the split and write the artifact."""
+    cls = get_detector_class(request.detector)
+    detector_config = config_from_dict(cls.config_class, config.detector, f"config.detector ({request.detector})")
+    data_spec = replace(request.data, max_len=config.max_window_len or request.data.max_len).resolved()
+    loaded = load_windows(request.logs, data_spec, request.labels)
+    split = split_sequences(loaded.sequences, SplitSpec.parse(request.split), config.validation_fraction)
+
+    preprocessor = Preprocessor(config.preprocess)
+    detector: Detector = cls(detector_config, preprocessor)
+    train = _training_windows(split.train, detector.supervised, config.unsupervised_train_on)
+    started = time.perf_counter()
+    messages = (msg for seq in train for msg in seq.messages)
+    total = sum(len(seq) for seq in train)
+    preprocessor.fit(tqdm(messages, total=total, desc="templates", unit="line", disable=not request.show_progress))
+    detector.fit(train, split.validation, FitContext(config.seed, request.out, request.show_progress))
+    train_seconds = time.perf_counter() - started
+
+    val_scores = score_windows(detector, split.validation, config.score_batch_size, request.show_progress)
+    val_labels = labels_of(split.validation) if detector.supervised else None
+    choice = choose_threshold(val_scores, val_labels, default=0.5 if detector.scores_are_probabilities else 0.0)
+    test_scores = score_windows(detector, split.test, config.score_batch_size, request.show_progress)
+    metrics = {
+        "validation": metrics_for(val_scores, labels_of(split.validation), choice.value),
+        "test": metrics_for(test_scores, labels_of(split.test), choice.value),
+        "split": _split_counts(split, len(train)),
+        "train_seconds": round(train_seconds, 3),
+        "read": loaded.summary(),
+    }
+    config_dict = config_to_dict(config) | {"detector": config_to_dict(detector_config)}
+    manifest = Manifest(
+        detector=request.detector,
+        model_version=new_model_version(request.detector, config_dict),
+        data={**config_to_dict(data_spec), "split": request.split, "templates": preprocessor.version},
+        detector_config=config_dict["detector"],
+        threshold={"kind": "static", "value": choice.value, "how": choice.how},
+        metrics=metrics,
+    )
+    save_artifact(request.out, manifest, detector)
+    return manifest
+
+
+def _training_windows(train: list[LogSequence], supervised: bool, unsupervised_on: str) -> list[LogSequence]:
+    """Labelled windows for supervised detectors; non-anomalous (or all) windows for unsupervised ones."""
+    if supervised:
+        chosen = [seq for seq in train if seq.label is not None]
+        if not chosen:
+            raise BadInputError("a supervised detector needs labels: no training window has one (pass --labels?)")
+    elif unsupervised_on == "normal":
+        chosen = [seq for seq in train if seq.label != 1]
+    else:
+        chosen = list(train)
+    if not chosen:
+        raise BadInputError("no training windows left after the split; use more data or a larger train fraction")
+    return chosen
+
+
+def _split_counts(split: DataSplit, trained_on: int) -> dict[str, int]:
+    counts = {"trained_on": trained_on}
+    for part in ("train", "validation", "test"):
+        windows = getattr(split, part)
+        counts[part] = len(windows)
+        counts[f"{part}_anomalies"] = sum(seq.label == 1 for seq in windows)
+    return counts
