@@ -28,7 +28,12 @@ def test_nested_dataclass_and_coercions():
     cfg = config_from_dict(Outer, {"inner": {"ratio": 1}, "sizes": [3, 4], "limit": 7})
     assert cfg.inner == Inner(depth=4, ratio=1.0) and isinstance(cfg.inner.ratio, float)
     assert cfg.sizes == (3, 4) and cfg.limit == 7
-    assert config_to_dict(cfg) == {"name": "x", "inner": {"depth": 4, "ratio": 1.0}, "sizes": [3, 4], "limit": 7}
+    assert config_to_dict(cfg) == {
+        "name": "x",
+        "inner": {"depth": 4, "ratio": 1.0},
+        "sizes": [3, 4],
+        "limit": 7,
+    }
 
 
 def test_unknown_field_is_named():

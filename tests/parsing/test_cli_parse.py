@@ -47,9 +47,7 @@ def test_parse_writes_outputs_and_scores(log_file: Path, capsys: pytest.CaptureF
     out = log_file.parent / "out"
     truth = log_file.parent / "truth.csv"
     assert (
-        run_parse(
-            "--logs", str(log_file), "--format", HDFS_FORMAT, "--out", str(out), "--ground-truth", str(truth)
-        )
+        run_parse("--logs", str(log_file), "--format", HDFS_FORMAT, "--out", str(out), "--ground-truth", str(truth))
         == 0
     )
     printed = capsys.readouterr().out

@@ -15,9 +15,7 @@ def learn(drain: Drain, *messages: str) -> list[int]:
 
 def test_similar_messages_merge_and_differing_tokens_become_wildcards() -> None:
     drain = Drain()
-    ids = learn(
-        drain, "Received block 1 of size 5", "Received block 2 of size 7", "Received block 3 of size 5"
-    )
+    ids = learn(drain, "Received block 1 of size 5", "Received block 2 of size 7", "Received block 3 of size 5")
     assert ids == [1, 1, 1]
     assert drain.clusters[0].template == "Received block <*> of size <*>"
 

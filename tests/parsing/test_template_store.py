@@ -53,9 +53,7 @@ def test_save_load_keeps_ids_templates_and_version(tmp_path: Path) -> None:
     assert [loaded.lookup(m) for m in probes] == [store.lookup(m) for m in probes]
     assert loaded.templates == store.templates and loaded.version == store.version
     assert loaded.config == store.config
-    assert (
-        loaded.learn("user <*> logged off") == 1 and loaded.learn("fresh message here") == 4
-    )  # never reused
+    assert loaded.learn("user <*> logged off") == 1 and loaded.learn("fresh message here") == 4  # never reused
 
 
 def test_version_changes_with_templates_only() -> None:

@@ -57,7 +57,13 @@ def write_result(result: BenchResult, out_dir: Path, name: str) -> tuple[Path, P
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {**machine_facts(), **result.meta}
     json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
-    payload = {"scenario": name, "title": result.title, "meta": meta, "columns": result.columns, "rows": result.rows}
+    payload = {
+        "scenario": name,
+        "title": result.title,
+        "meta": meta,
+        "columns": result.columns,
+        "rows": result.rows,
+    }
     json_path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     md_path.write_text(markdown_table(result) + f"\nMeasured on {meta['cores']} cores, commit {meta['commit']}.\n")
     return json_path, md_path

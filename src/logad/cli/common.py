@@ -20,7 +20,8 @@ def add_data_arguments(parser: argparse.ArgumentParser, format_required: bool) -
     )
     parser.add_argument("--labels", type=Path, help="per-session label CSV (e.g. anomaly_label.csv)")
     parser.add_argument(
-        "--window", help="session:REGEX | fixed:N | sliding:N:STEP | time:SECONDS:STEP (default: the format's)"
+        "--window",
+        help="session:REGEX | fixed:N | sliding:N:STEP | time:SECONDS:STEP (default: the format's)",
     )
 
 

@@ -17,9 +17,7 @@ from logad.parsing.preprocessor import PreprocessConfig, Preprocessor
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("parse", help="mine log templates (masking + Drain) from a log file")
     parser.add_argument("--logs", type=Path, required=True, help="log file (plain or .gz)")
-    parser.add_argument(
-        "--format", required=True, help="log format name (hdfs, bgl, ...) or a Loghub header string"
-    )
+    parser.add_argument("--format", required=True, help="log format name (hdfs, bgl, ...) or a Loghub header string")
     parser.add_argument("--out", type=Path, help="folder for structured.csv and templates.csv")
     parser.add_argument(
         "--ground-truth",

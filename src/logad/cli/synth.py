@@ -28,12 +28,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from_dict(SynthConfig, {
-        "kind": args.kind, "blocks": args.blocks, "bgl_lines": args.bgl_lines, "anomaly_rate": args.anomaly_rate,
-        "anomaly_kinds": [k for k in args.kinds.split(",") if k], "tenants": args.tenants,
-        "drift_at": args.drift_at, "drift": [k for k in args.drift.split(",") if k], "seed": args.seed,
-        "gzip": args.gzip,
-    }, "synth")
+    config = config_from_dict(
+        SynthConfig,
+        {
+            "kind": args.kind,
+            "blocks": args.blocks,
+            "bgl_lines": args.bgl_lines,
+            "anomaly_rate": args.anomaly_rate,
+            "anomaly_kinds": [k for k in args.kinds.split(",") if k],
+            "tenants": args.tenants,
+            "drift_at": args.drift_at,
+            "drift": [k for k in args.drift.split(",") if k],
+            "seed": args.seed,
+            "gzip": args.gzip,
+        },
+        "synth",
+    )
     manifest = generate(config, args.out)
     print(json.dumps(manifest["tenants"], indent=1))
     return 0

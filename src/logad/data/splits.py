@@ -38,8 +38,10 @@ class SplitSpec:
         return spec
 
     def __str__(self) -> str:
-        return f"chrono:{self.train_fraction:g}" if self.kind == "chrono" else (
-            f"random:{self.train_fraction:g}:{self.seed}"
+        return (
+            f"chrono:{self.train_fraction:g}"
+            if self.kind == "chrono"
+            else (f"random:{self.train_fraction:g}:{self.seed}")
         )
 
 

@@ -22,7 +22,15 @@ def classification_metrics(labels: Any, predictions: Any, scores: Any = None) ->
         s = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0, posinf=1e300, neginf=-1e300)
         roc_auc, pr_auc = float(roc_auc_score(y, s)), float(average_precision_score(y, s))
     return {
-        "precision": precision, "recall": recall, "f1": f1,
-        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
-        "roc_auc": roc_auc, "pr_auc": pr_auc, "n": len(y), "anomalies": int(y.sum()),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "roc_auc": roc_auc,
+        "pr_auc": pr_auc,
+        "n": len(y),
+        "anomalies": int(y.sum()),
     }

@@ -55,9 +55,7 @@ def load_ground_truth(path: Path) -> GroundTruth:
                 try:
                     line_no = int(row["LineId"])
                 except (TypeError, ValueError):
-                    raise BadInputError(
-                        f"{path}:{reader.line_num}: LineId {row['LineId']!r} is not a number"
-                    ) from None
+                    raise BadInputError(f"{path}:{reader.line_num}: LineId {row['LineId']!r} is not a number") from None
                 event_ids[line_no] = row["EventId"]
                 templates[line_no] = row["EventTemplate"]
     except OSError as exc:
@@ -91,9 +89,7 @@ def score_parse(
     missing = [line for line in truth.event_ids if line not in line_ids]
     predicted = [line_ids[line] for line in shared]
     ga, fga = grouping_scores(predicted, [truth.event_ids[line] for line in shared])
-    exact = sum(
-        _normalise(templates.get(line_ids[line], "")) == _normalise(truth.templates[line]) for line in shared
-    )
+    exact = sum(_normalise(templates.get(line_ids[line], "")) == _normalise(truth.templates[line]) for line in shared)
     scores = ParseScores(
         lines=len(shared),
         grouping_accuracy=ga,

@@ -106,9 +106,7 @@ class Drain:
     def restore(self, tokens: list[str], path: tuple[str, ...]) -> Cluster:
         """Re-create a saved cluster under its saved path; clusters must be restored in id order."""
         if len(path) != self._prefix_length(len(tokens)):
-            raise ValueError(
-                f"path {list(path)} does not fit depth {self.config.depth} and {len(tokens)} tokens"
-            )
+            raise ValueError(f"path {list(path)} does not fit depth {self.config.depth} and {len(tokens)} tokens")
         node = self._roots.setdefault(len(tokens), _Node())
         for key in path:
             node = node.children.setdefault(key, _Node())

@@ -83,9 +83,7 @@ class Masker:
         self._rules = re.compile(combined) if combined else None
         self._month_day = re.compile(RULES["month_day"]) if "month_day" in self.config.rules else None
         if self._rules is not None:
-            self._mask_piece = lru_cache(maxsize=_PIECE_CACHE_SIZE)(
-                partial(self._rules.sub, self._replacement)
-            )
+            self._mask_piece = lru_cache(maxsize=_PIECE_CACHE_SIZE)(partial(self._rules.sub, self._replacement))
 
     def mask(self, message: str) -> str:
         """``message`` with every rule's matches replaced."""

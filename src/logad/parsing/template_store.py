@@ -91,14 +91,11 @@ class TemplateStore:
             raise BadInputError(f"template store {path}: not a template store (no format number)")
         if data["format"] > STORE_FORMAT:
             raise BadInputError(
-                f"template store {path} has format {data['format']}, this logad reads {STORE_FORMAT}: "
-                "upgrade logad"
+                f"template store {path} has format {data['format']}, this logad reads {STORE_FORMAT}: upgrade logad"
             )
         content = {key: data.get(key) for key in ("drain", "templates", "pinned")}
         if data.get("version") != _content_hash(content):
-            raise BadInputError(
-                f"template store {path}: content does not match its version hash (edited or corrupt)"
-            )
+            raise BadInputError(f"template store {path}: content does not match its version hash (edited or corrupt)")
         try:
             return cls._from_content(content)
         except (ConfigError, KeyError, TypeError, ValueError) as exc:
@@ -122,9 +119,7 @@ class TemplateStore:
         store = cls(config_from_dict(DrainConfig, content["drain"], "drain"))
         for expected_id, entry in enumerate(content["templates"], start=1):
             if entry["id"] != expected_id:
-                raise ValueError(
-                    f"template ids must run 1, 2, ... in order; found {entry['id']} at {expected_id}"
-                )
+                raise ValueError(f"template ids must run 1, 2, ... in order; found {entry['id']} at {expected_id}")
             store.drain.restore(entry["template"].split(), tuple(entry["path"]))
         for message, template_id in content["pinned"].items():
             if not 1 <= template_id <= len(store):

@@ -75,9 +75,7 @@ SETTINGS: dict[str, LoghubSetting] = {
         4,
         0.9625,
     ),
-    "HPC": LoghubSetting(
-        r"<LogId> <Node> <Component> <State> <Time> <Flag> <Content>", (r"=\d+",), 0.5, 4, 0.887
-    ),
+    "HPC": LoghubSetting(r"<LogId> <Node> <Component> <State> <Time> <Flag> <Content>", (r"=\d+",), 0.5, 4, 0.887),
     "Thunderbird": LoghubSetting(
         r"<Label> <Timestamp> <Date> <User> <Month> <Day> <Time> <Location> <Component>(\[<PID>\])?: "
         r"<Content>",

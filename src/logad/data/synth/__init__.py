@@ -108,8 +108,13 @@ def _counts(lines: int, kinds: Any, drift_point: Any) -> dict[str, Any]:
         total += 1
         if kind:
             per_kind[kind] = per_kind.get(kind, 0) + 1
-    return {"lines": lines, "units": total, "anomalies": sum(per_kind.values()), "per_kind": per_kind,
-            "drift_point": drift_point}
+    return {
+        "lines": lines,
+        "units": total,
+        "anomalies": sum(per_kind.values()),
+        "per_kind": per_kind,
+        "drift_point": drift_point,
+    }
 
 
 def _name(base: str, config: SynthConfig) -> str:
@@ -120,8 +125,11 @@ def _name(base: str, config: SynthConfig) -> str:
 def _open(path: Path, compress: bool) -> Iterator[IO[str]]:
     """A text file for writing; gzip with a fixed mtime so the same seed gives byte-identical output."""
     if compress:
-        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
-                io.TextIOWrapper(gz, encoding="utf-8") as handle:
+        with (
+            path.open("wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
+            io.TextIOWrapper(gz, encoding="utf-8") as handle,
+        ):
             yield handle
     else:
         with path.open("w", encoding="utf-8") as handle:

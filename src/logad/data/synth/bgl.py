@@ -15,10 +15,21 @@ NORMAL_EVENTS = (
 ERROR_EVENTS = (
     ("KERNDTLB", "RAS", "KERNEL", "FATAL", "data TLB error interrupt"),
     ("KERNSTOR", "RAS", "KERNEL", "FATAL", "data storage interrupt"),
-    ("APPREAD", "RAS", "APP", "FATAL", "ciod: failed to read message prefix on control stream (CioStream socket to "
-     "172.16.96.116:{n}"),
+    (
+        "APPREAD",
+        "RAS",
+        "APP",
+        "FATAL",
+        "ciod: failed to read message prefix on control stream (CioStream socket to 172.16.96.116:{n}",
+    ),
 )
-NEW_TEMPLATE_EVENT = ("KERNMNTF", "RAS", "KERNEL", "FATAL", "Lustre mount FAILED : bglio{n} : block_id : location")
+NEW_TEMPLATE_EVENT = (
+    "KERNMNTF",
+    "RAS",
+    "KERNEL",
+    "FATAL",
+    "Lustre mount FAILED : bglio{n} : block_id : location",
+)
 MUTATION = ("corrected", "was corrected")
 
 
@@ -37,8 +48,10 @@ def bgl_line(rng: random.Random, when: float, node: str, anomaly: str | None, mu
         content = content.replace(*MUTATION)
     stamp = time.gmtime(when)
     date, clock = time.strftime("%Y.%m.%d", stamp), time.strftime("%Y-%m-%d-%H.%M.%S", stamp)
-    return f"{label} {int(when)} {date} {node} {clock}.{rng.randint(0, 999999):06d} {node} {kind} {component} " \
-           f"{level} {content}"
+    return (
+        f"{label} {int(when)} {date} {node} {clock}.{rng.randint(0, 999999):06d} {node} {kind} {component} "
+        f"{level} {content}"
+    )
 
 
 def node_name(rng: random.Random, tenant: int) -> str:

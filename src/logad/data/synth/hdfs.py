@@ -7,25 +7,44 @@ import time
 from dataclasses import dataclass
 
 NORMAL_STEPS = (
-    ("INFO", "dfs.FSNamesystem", "BLOCK* NameSystem.allocateBlock: /user/root/rand/_temporary/part-{n} {blk}"),
+    (
+        "INFO",
+        "dfs.FSNamesystem",
+        "BLOCK* NameSystem.allocateBlock: /user/root/rand/_temporary/part-{n} {blk}",
+    ),
     ("INFO", "dfs.DataNode$DataXceiver", "Receiving block {blk} src: /{ip}:{port} dest: /{ip}:50010"),
     ("INFO", "dfs.DataNode$DataXceiver", "Receiving block {blk} src: /{ip2}:{port} dest: /{ip2}:50010"),
     ("INFO", "dfs.DataNode$PacketResponder", "PacketResponder {r} for block {blk} terminating"),
     ("INFO", "dfs.DataNode$PacketResponder", "Received block {blk} of size {size} from /{ip}"),
-    ("INFO", "dfs.FSNamesystem", "BLOCK* NameSystem.addStoredBlock: blockMap updated: {ip}:50010 is added to "
-     "{blk} size {size}"),
+    (
+        "INFO",
+        "dfs.FSNamesystem",
+        "BLOCK* NameSystem.addStoredBlock: blockMap updated: {ip}:50010 is added to {blk} size {size}",
+    ),
     ("INFO", "dfs.DataNode$PacketResponder", "PacketResponder {r} for block {blk} terminating"),
     ("INFO", "dfs.DataNode$PacketResponder", "Received block {blk} of size {size} from /{ip2}"),
-    ("INFO", "dfs.FSNamesystem", "BLOCK* NameSystem.addStoredBlock: blockMap updated: {ip2}:50010 is added to "
-     "{blk} size {size}"),
+    (
+        "INFO",
+        "dfs.FSNamesystem",
+        "BLOCK* NameSystem.addStoredBlock: blockMap updated: {ip2}:50010 is added to {blk} size {size}",
+    ),
     ("INFO", "dfs.DataNode$DataBlockScanner", "Verification succeeded for {blk}"),
 )
-ERROR_STEP = ("WARN", "dfs.DataNode$DataXceiver",
-              "{ip}:50010:Got exception while serving {blk} to /{ip2}: java.io.IOException: Connection reset by peer")
-NEW_TEMPLATE_STEP = ("WARN", "dfs.FSDataset", "Unexpected error trying to delete block {blk}. BlockInfo not found in "
-                     "volumeMap.")
-MUTATIONS = {"Receiving block": "Receiving data block", "terminating": "terminated", "Verification succeeded":
-             "Scan verification succeeded"}
+ERROR_STEP = (
+    "WARN",
+    "dfs.DataNode$DataXceiver",
+    "{ip}:50010:Got exception while serving {blk} to /{ip2}: java.io.IOException: Connection reset by peer",
+)
+NEW_TEMPLATE_STEP = (
+    "WARN",
+    "dfs.FSDataset",
+    "Unexpected error trying to delete block {blk}. BlockInfo not found in volumeMap.",
+)
+MUTATIONS = {
+    "Receiving block": "Receiving data block",
+    "terminating": "terminated",
+    "Verification succeeded": "Scan verification succeeded",
+}
 
 
 @dataclass
@@ -54,8 +73,12 @@ def make_block(rng: random.Random, block_id: str, start: float, anomaly: str | N
         i = rng.randrange(1, len(steps))
         steps[i:i] = [steps[i]] * rng.randint(8, 15)
     values = {
-        "blk": block_id, "n": rng.randint(0, 9999), "ip": _ip(rng), "ip2": _ip(rng),
-        "port": rng.randint(30000, 60000), "size": rng.choice((67108864, rng.randint(1000, 67108864))),
+        "blk": block_id,
+        "n": rng.randint(0, 9999),
+        "ip": _ip(rng),
+        "ip2": _ip(rng),
+        "port": rng.randint(30000, 60000),
+        "size": rng.choice((67108864, rng.randint(1000, 67108864))),
     }
     lines, now = [], start
     for level, component, text in steps:
