@@ -16,7 +16,6 @@ _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
     "load": "logad.bench.scenarios.load",
     "parse": "logad.bench.scenarios.parse",
-    "baseline": "logad.bench.scenarios.baseline",
 }
 
 
