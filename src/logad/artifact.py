@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from logad.config import config_from_dict
 from logad.detectors.base import Detector
 from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError
+from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
 
 ARTIFACT_FORMAT = 1
@@ -80,10 +79,10 @@ def read_manifest(directory: Path) -> Manifest:
     path = Path(directory) / MANIFEST
     if not path.is_file():
         raise BadInputError(f"{directory} is not a logad model: {MANIFEST} not found (was training finished?)")
+    raw = read_json_object(path, "manifest")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
         manifest = Manifest(**raw)
-    except (json.JSONDecodeError, TypeError) as exc:
+    except TypeError as exc:
         raise BadInputError(f"{path} is not a valid logad manifest: {exc}") from None
     if manifest.artifact_format > ARTIFACT_FORMAT:
         raise BadInputError(
@@ -102,13 +101,3 @@ def load_artifact(directory: str | Path) -> LoadedModel:
     preprocessor = Preprocessor.load(directory / "preprocess")
     detector = cls.load(directory / "model", config, preprocessor)
     return LoadedModel(manifest, detector, preprocessor)
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and rename, so readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        json.dump(data, tmp, indent=2, sort_keys=True)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)

@@ -15,6 +15,11 @@ def logad(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "logad", *args], capture_output=True, text=True, timeout=300)
 
 
+def data_args(folder) -> list[str]:
+    """--logs, --format and --labels for a synthetic tenant folder."""
+    return ["--logs", str(folder / "HDFS.log"), "--format", "hdfs", "--labels", str(folder / "anomaly_label.csv")]
+
+
 @pytest.fixture(scope="module")
 def synth_data(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
@@ -29,12 +34,7 @@ def trained(synth_data, tmp_path_factory):
         "train",
         "--detector",
         "baseline",
-        "--logs",
-        str(synth_data / "HDFS.log"),
-        "--format",
-        "hdfs",
-        "--labels",
-        str(synth_data / "anomaly_label.csv"),
+        *data_args(synth_data),
         "--out",
         str(model),
         "--quiet",
@@ -58,12 +58,7 @@ def test_evaluate_json_with_split_matches_training_test_metrics(trained, synth_d
         "evaluate",
         "--model",
         str(model),
-        "--logs",
-        str(synth_data / "HDFS.log"),
-        "--format",
-        "hdfs",
-        "--labels",
-        str(synth_data / "anomaly_label.csv"),
+        *data_args(synth_data),
         "--split",
         "chrono:0.8",
         "--json",

@@ -8,7 +8,6 @@ Layout of a saved preprocessor directory::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from logad.config import config_from_dict, config_to_dict
 from logad.errors import BadInputError, ConfigError
+from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.drain import DrainConfig
 from logad.parsing.masking import Masker, MaskingConfig
 from logad.parsing.template_store import UNKNOWN_ID, TemplateStore
@@ -82,8 +82,6 @@ class Preprocessor:
     def save(self, directory: Path) -> None:
         """Write ``config.json`` and ``templates.json`` into ``directory``."""
         # imported here, not at the top: logad.artifact imports this module
-        from logad.artifact import write_json_atomic
-
         directory = Path(directory)
         write_json_atomic(directory / CONFIG_FILE, config_to_dict(self.config))
         self._store.save(directory / TEMPLATES_FILE)
@@ -92,14 +90,7 @@ class Preprocessor:
     def load(cls, directory: Path) -> Preprocessor:
         """Read what ``save`` wrote; BadInputError naming the file if it is missing or corrupt."""
         config_path = Path(directory) / CONFIG_FILE
-        try:
-            raw = json.loads(config_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BadInputError(f"preprocessor config {config_path} not found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadInputError(f"preprocessor config {config_path} cannot be read: {exc}") from None
-        if not isinstance(raw, dict):
-            raise BadInputError(f"preprocessor config {config_path} must hold a JSON object")
+        raw = read_json_object(config_path, "preprocessor config")
         try:
             config = config_from_dict(PreprocessConfig, raw, str(config_path))
         except ConfigError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from logad.config import config_from_dict, config_to_dict
 from logad.errors import BadInputError, ConfigError
+from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.drain import Drain, DrainConfig
 
 UNKNOWN_ID = 0
@@ -72,8 +73,6 @@ class TemplateStore:
     def save(self, path: Path) -> None:
         """Write the store as JSON, atomically."""
         # imported here, not at the top: logad.artifact imports logad.parsing
-        from logad.artifact import write_json_atomic
-
         content = self._content()
         write_json_atomic(Path(path), {"format": STORE_FORMAT, "version": _content_hash(content), **content})
 
@@ -81,13 +80,8 @@ class TemplateStore:
     def load(cls, path: Path) -> TemplateStore:
         """Read a saved store; BadInputError if it is missing, corrupt, edited or from a newer format."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise BadInputError(f"template store {path} not found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadInputError(f"template store {path} cannot be read: {exc}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("format"), int):
+        data = read_json_object(path, "template store")
+        if not isinstance(data.get("format"), int):
             raise BadInputError(f"template store {path}: not a template store (no format number)")
         if data["format"] > STORE_FORMAT:
             raise BadInputError(

@@ -1,0 +1,34 @@
+"""JSON files for state that must survive a crash: atomic writes, and reads that fail with a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from logad.errors import BadInputError
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a synced temporary file and rename, so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
+        json.dump(data, tmp, indent=2, sort_keys=True)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+
+
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from ``path``; BadInputError naming ``what`` and the file when missing or corrupt."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInputError(f"{what} {path} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"{what} {path} cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadInputError(f"{path} is not a {what} (expected a JSON object)")
+    return data
