@@ -132,3 +132,29 @@ def test_bad_label_files(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(BadInputError, match=message):
         load_session_labels(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "content"),
+    [
+        (
+            "liberty",
+            "- 1102911143 2004.12.12 ln48 Dec 12 20:12:23 ln48/ln48 kernel: ip_tables: (C) 2000-2002 Netfilter",
+            "ip_tables: (C) 2000-2002 Netfilter",
+        ),
+        (
+            "windows",
+            "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505",
+            "Loaded Servicing Stack v6.1.7601.23505",
+        ),
+        (
+            "android",
+            "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken",
+            "printFreezingDisplayLogsopening app wtoken",
+        ),
+    ],
+)
+def test_formats_without_a_2k_sample_here(name, line, content):
+    fields = FORMATS[name].parse_line(line)
+    assert fields is not None and fields["Content"] == content
+    assert FORMATS[name].timestamp(fields) is not None

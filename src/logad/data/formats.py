@@ -1,230 +1,278 @@
-"""Log formats: Loghub header strings (`<Date> <Time> <Level>: <Content>`) compiled to line regexes."""
+"""Log formats: Loghub header strings (``<Date> <Time> <Level>: <Content>``) compiled to line regexes.
+
+The built-in headers are those of Loghub's parser benchmark (logpai/logparser,
+``logparser/Drain/benchmark.py``); Liberty, absent there, shares Thunderbird's CFDR line layout.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from logad.errors import ConfigError
 
 SESSIONS_JSONL = "sessions-jsonl"
-_FIELD = re.compile(r"<([^<>]+)>")
+
+_SPLIT = re.compile(r"(<[^<>]+>)")
+_CACHE_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class TimestampRule:
+    """How parsed fields become epoch seconds (UTC); call it with a record's fields.
+
+    ``fields`` are joined with single spaces and read with the first strptime pattern in ``patterns``
+    that fits; with no patterns the (single) field is already epoch seconds. Year-less patterns get
+    the fixed ``year`` (only time differences matter for windows). Text without a zone is taken as
+    UTC. Unparsable or missing values give None. Conversions are cached by text.
+    """
+
+    fields: tuple[str, ...]
+    patterns: tuple[str, ...] = ()
+    year: int | None = None
+    _cache: dict[str, float | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __call__(self, values: Mapping[str, str]) -> float | None:
+        try:
+            text = " ".join([values[name] for name in self.fields])
+        except KeyError:
+            return None
+        if not self.patterns:
+            return _epoch(text)
+        cache = self._cache
+        if text not in cache:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[text] = self._convert(text)
+        return cache[text]
+
+    def _convert(self, text: str) -> float | None:
+        if self.year is not None:
+            text = f"{self.year} {text}"
+        for pattern in self.patterns:
+            try:
+                stamp = dt.datetime.strptime(text, pattern if self.year is None else f"%Y {pattern}")
+            except ValueError:
+                continue
+            return (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp()
+        return None
+
+
+def _epoch(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
 class LogFormat:
-    """A named line format.
+    """A named line format, or the ``sessions-jsonl`` pseudo-format (``header`` None).
 
-    ``header`` uses Loghub's syntax: ``<Field>`` placeholders, literal text, and regex fragments
-    (``\\[<Pid>\\]``); spaces match any run of whitespace. ``timestamp`` turns the parsed fields into
-    epoch seconds (UTC) or None. ``label_field`` holds a per-line label where ``-`` means normal.
+    ``header`` uses Loghub's syntax: ``<Field>`` placeholders, literal text and regex fragments
+    (``\\[<Pid>\\]``, ``(\\[<PID>\\])?``); runs of spaces match any whitespace. ``label_field`` holds a
+    per-line label where ``-`` means normal and anything else anomalous. ``default_window`` is a window
+    spec (``session:REGEX``, ``fixed:N``, ``sliding:N:STEP``, ``time:SECONDS:STEP``) or None.
     """
 
     name: str
     header: str | None
-    timestamp: Callable[[dict[str, str]], float | None] | None = None
+    timestamp: TimestampRule | None = None
     label_field: str | None = None
     default_window: str | None = None
-    regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.header is not None:
-            object.__setattr__(self, "regex", compile_header(self.header))
+        object.__setattr__(self, "regex", compile_header(self.header) if self.header is not None else None)
 
     @property
     def is_sessions(self) -> bool:
+        """True for the already-grouped ``sessions-jsonl`` pseudo-format."""
         return self.header is None
 
     def parse_line(self, line: str) -> dict[str, str] | None:
-        """The named fields of ``line``, or None when it does not match."""
-        match = self.regex.match(line) if self.regex else None
-        return match.groupdict() if match else None
+        """The named fields of ``line`` (stripped first, as Loghub does), or None when it does not match.
+
+        Fields of optional parts that are absent (``(\\[<PID>\\])?``) are empty strings.
+        """
+        if self.regex is None:
+            raise ConfigError(f"format {self.name} holds sessions, not log lines")
+        match = self.regex.match(line.strip())
+        return match.groupdict("") if match else None
+
+
+def header_fields(header: str) -> list[str]:
+    """The field names of a header string, in order."""
+    return [part[1:-1] for part in _SPLIT.split(header)[1::2]]
 
 
 def compile_header(header: str) -> re.Pattern[str]:
-    """Compile a Loghub header string into an anchored regex with one named group per field."""
-    if "<Content>" not in header:
+    """Compile a Loghub header into the anchored regex Loghub's logparser builds.
+
+    Literal parts get runs of spaces replaced by ``\\s+``; every field becomes ``(?P<Name>.*?)``. A field
+    that ends the header is compiled greedy (``.*``): against a whole line it matches the same text,
+    with less backtracking.
+    """
+    names = header_fields(header)
+    if "Content" not in names:
         raise ConfigError(f"log format {header!r} has no <Content> field")
-    parts = re.split(r"(<[^<>]+>)", header)
+    for name in names:
+        if not name.isidentifier():
+            raise ConfigError(f"log format {header!r}: field <{name}> must be a plain name (letters, digits, _)")
+    parts = _SPLIT.split(header)
+    last_field = len(parts) - 2 if parts[-1] == "" else -1
     pattern = ""
     for index, part in enumerate(parts):
         if index % 2 == 0:
             pattern += re.sub(" +", r"\\s+", part)
         else:
-            name = part.strip("<>")
-            if not name.isidentifier():
-                raise ConfigError(f"log format field {part!r} must be a plain name")
-            pattern += f"(?P<{name}>.*?)" if name != "Content" else f"(?P<{name}>.*)"
+            pattern += f"(?P<{part[1:-1]}>.*{'' if index == last_field else '?'})"
     try:
         return re.compile(f"^{pattern}$")
     except re.error as exc:
         raise ConfigError(f"log format {header!r} is not a valid pattern: {exc}") from None
 
 
-def _strptime(fields: tuple[str, ...], pattern: str, year: int | None = None) -> Callable[[dict], float | None]:
-    """Timestamp from joined fields with strptime; year-less formats get the fixed ``year``."""
-
-    fmt = f"%Y {pattern}" if year is not None else pattern
-    prefix = f"{year} " if year is not None else ""
-
-    @functools.lru_cache(maxsize=4096)
-    def parse_text(text: str) -> float | None:
-        try:
-            return dt.datetime.strptime(prefix + text, fmt).replace(tzinfo=dt.UTC).timestamp()
-        except ValueError:
-            return None
-
-    def parse(values: dict[str, str]) -> float | None:
-        try:
-            return parse_text(" ".join(values[f] for f in fields))
-        except KeyError:
-            return None
-
-    return parse
-
-
-def _epoch(field_name: str) -> Callable[[dict], float | None]:
-    def parse(values: dict[str, str]) -> float | None:
-        try:
-            return float(values[field_name])
-        except (KeyError, ValueError):
-            return None
-
-    return parse
-
-
-# Year-less formats (Linux, Mac, OpenSSH, ...) are read as year 2000: only differences matter for windows.
+# Year-less formats (Linux, Mac, OpenSSH, Proxifier, Android) are read as year 2000, a leap year so that
+# Feb 29 parses: only time differences matter for windows.
 _YEAR = 2000
-_BUILTIN = [
+_DATE_TIME = ("Date", "Time")
+_CFDR = r"<Label> <Timestamp> <Date> <User> <Month> <Day> <Time> <Location> <Component>(\[<PID>\])?: <Content>"
+
+
+def _strptime(fields: tuple[str, ...], pattern: str, year: int | None = None) -> TimestampRule:
+    return TimestampRule(fields, (pattern,), year)
+
+
+_BUILTIN = (
     LogFormat(
         "hdfs",
         "<Date> <Time> <Pid> <Level> <Component>: <Content>",
-        _strptime(("Date", "Time"), "%y%m%d %H%M%S"),
-        None,
-        r"session:blk_-?\d+",
+        _strptime(_DATE_TIME, "%y%m%d %H%M%S"),
+        default_window=r"session:blk_-?\d+",
     ),
     LogFormat(
         "bgl",
         "<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>",
-        _epoch("Timestamp"),
+        TimestampRule(("Timestamp",)),
         "Label",
         "fixed:20",
     ),
-    LogFormat(
-        "thunderbird",
-        r"<Label> <Timestamp> <Date> <User> <Month> <Day> <Time> <Location> <Component>(\[<PID>\])?: <Content>",
-        _epoch("Timestamp"),
-        "Label",
-        "fixed:20",
-    ),
-    LogFormat(
-        "liberty",
-        r"<Label> <Timestamp> <Date> <Node> <Month> <Day> <Time> <Location> <Component>(\[<PID>\])?: <Content>",
-        _epoch("Timestamp"),
-        "Label",
-        "fixed:20",
-    ),
+    LogFormat("thunderbird", _CFDR, TimestampRule(("Timestamp",)), "Label", "fixed:20"),
+    LogFormat("liberty", _CFDR, TimestampRule(("Timestamp",)), "Label", "fixed:20"),
     LogFormat(
         "hadoop",
         r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
-        _strptime(("Date", "Time"), "%Y-%m-%d %H:%M:%S,%f"),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%Y-%m-%d %H:%M:%S,%f"),
+        default_window="fixed:20",
     ),
     LogFormat(
         "spark",
         "<Date> <Time> <Level> <Component>: <Content>",
-        _strptime(("Date", "Time"), "%y/%m/%d %H:%M:%S"),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%y/%m/%d %H:%M:%S"),
+        default_window="fixed:20",
     ),
     LogFormat(
         "zookeeper",
         r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
-        _strptime(("Date", "Time"), "%Y-%m-%d %H:%M:%S,%f"),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%Y-%m-%d %H:%M:%S,%f"),
+        default_window="fixed:20",
     ),
-    LogFormat("hpc", "<LogId> <Node> <Component> <State> <Time> <Flag> <Content>", _epoch("Time"), None, "fixed:20"),
+    LogFormat(
+        "hpc",
+        "<LogId> <Node> <Component> <State> <Time> <Flag> <Content>",
+        TimestampRule(("Time",)),
+        default_window="fixed:20",
+    ),
     LogFormat(
         "windows",
         "<Date> <Time>, <Level>                  <Component>    <Content>",
-        _strptime(("Date", "Time"), "%Y-%m-%d %H:%M:%S"),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%Y-%m-%d %H:%M:%S"),
+        default_window="fixed:20",
     ),
     LogFormat(
         "linux",
         r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
         _strptime(("Month", "Date", "Time"), "%b %d %H:%M:%S", _YEAR),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(
         "android",
         "<Date> <Time>  <Pid>  <Tid> <Level> <Component>: <Content>",
-        _strptime(("Date", "Time"), "%m-%d %H:%M:%S.%f", _YEAR),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%m-%d %H:%M:%S.%f", _YEAR),
+        default_window="fixed:20",
     ),
     LogFormat(
         "healthapp",
         r"<Time>\|<Component>\|<Pid>\|<Content>",
         _strptime(("Time",), "%Y%m%d-%H:%M:%S:%f"),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(
         "apache",
         r"\[<Time>\] \[<Level>\] <Content>",
         _strptime(("Time",), "%a %b %d %H:%M:%S %Y"),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(
         "proxifier",
         r"\[<Time>\] <Program> - <Content>",
         _strptime(("Time",), "%m.%d %H:%M:%S", _YEAR),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(
         "openssh",
         r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>",
         _strptime(("Date", "Day", "Time"), "%b %d %H:%M:%S", _YEAR),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(
         "openstack",
         r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
-        _strptime(("Date", "Time"), "%Y-%m-%d %H:%M:%S.%f"),
-        None,
-        "fixed:20",
+        _strptime(_DATE_TIME, "%Y-%m-%d %H:%M:%S.%f"),
+        default_window="fixed:20",
     ),
     LogFormat(
         "mac",
         r"<Month>  <Date> <Time> <User> <Component>\[<PID>\]( \(<Address>\))?: <Content>",
         _strptime(("Month", "Date", "Time"), "%b %d %H:%M:%S", _YEAR),
-        None,
-        "fixed:20",
+        default_window="fixed:20",
     ),
     LogFormat(SESSIONS_JSONL, None),
-]
+)
 FORMATS: dict[str, LogFormat] = {fmt.name: fmt for fmt in _BUILTIN}
+
+# Tried in order on the Date and Time fields of a custom header (joined by a space, or either alone).
+_CUSTOM_PATTERNS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S,%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y/%m/%d %H:%M:%S",
+    "%y%m%d %H%M%S",
+    "%y/%m/%d %H:%M:%S",
+)
 
 
 def get_format(name_or_header: str) -> LogFormat:
-    """A registered format by (case-insensitive) name, or a custom one from a header string."""
-    fmt = FORMATS.get(name_or_header.lower())
+    """A registered format by (case-insensitive) name, or a custom one from a header string with ``<Content>``.
+
+    A custom format has a timestamp when it has fields named ``Date`` and/or ``Time`` in a common layout
+    (ISO 8601 and the like, see ``_CUSTOM_PATTERNS``); otherwise its records carry no timestamp.
+    """
+    fmt = FORMATS.get(name_or_header.strip().lower())
     if fmt is not None:
         return fmt
-    if "<" in name_or_header:
-        return LogFormat("custom", name_or_header, _strptime(("Date", "Time"), "%Y-%m-%d %H:%M:%S"))
-    raise ConfigError(
-        f"unknown log format {name_or_header!r}; known: {', '.join(sorted(FORMATS))}, "
-        "or a header string such as '<Date> <Time> <Level> <Component>: <Content>'"
-    )
+    if "<" not in name_or_header:
+        raise ConfigError(
+            f"unknown log format {name_or_header!r}; known: {', '.join(FORMATS)}, "
+            "or a Loghub header string such as '<Date> <Time> <Level> <Component>: <Content>'"
+        )
+    time_fields = tuple(name for name in _DATE_TIME if name in header_fields(name_or_header))
+    rule = TimestampRule(time_fields, _CUSTOM_PATTERNS) if time_fields else None
+    return LogFormat("custom", name_or_header, rule)
