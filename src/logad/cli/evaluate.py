@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     model = load_artifact(args.model)
     spec = data_spec_for_model(args, model.manifest)
-    loaded = load_windows(args.logs, spec, args.labels)
+    loaded = load_windows(args.logs, spec, args.labels, not args.quiet)
     windows = loaded.sequences
     if args.split:
         windows = split_sequences(windows, SplitSpec.parse(args.split), 0.0).test

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from logad.data.formats import get_format
 from logad.data.labels import check_label_coverage, load_session_labels
 from logad.data.readers import ReadReport, read_records, read_sessions
@@ -56,7 +58,7 @@ class LoadedData:
         return "; ".join(parts + self.notes)
 
 
-def load_windows(logs: Path, spec: DataSpec, labels: Path | None = None) -> LoadedData:
+def load_windows(logs: Path, spec: DataSpec, labels: Path | None = None, show_progress: bool = False) -> LoadedData:
     """Read ``logs`` in ``spec.format``, window it and attach labels from lines or the ``labels`` CSV."""
     session_labels = load_session_labels(labels) if labels else None
     report = ReadReport(path=Path(logs))
@@ -64,7 +66,8 @@ def load_windows(logs: Path, spec: DataSpec, labels: Path | None = None) -> Load
         sequences = [_truncate(seq, spec.max_len) for seq in read_sessions(logs, report)]
     else:
         fmt = get_format(spec.format)
-        sequences = make_windows(read_records(logs, fmt, report), spec.window_spec(), session_labels, spec.max_len)
+        records = tqdm(read_records(logs, fmt, report), desc="reading", unit="line", disable=not show_progress)
+        sequences = make_windows(records, spec.window_spec(), session_labels, spec.max_len)
     if session_labels is not None:
         if spec.format == SESSIONS_FORMAT:
             for seq in sequences:

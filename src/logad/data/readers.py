@@ -1,27 +1,39 @@
-"""Streaming readers: plain or gzip log files line by line, and sessions-jsonl; bad lines are counted."""
+"""Streaming readers: plain or gzip log files line by line, and sessions-jsonl; bad lines are counted.
+
+Nothing here holds a whole file in memory. Lines that cannot be used are skipped and counted in a
+``ReadReport`` (with the first few as examples); a file that cannot be used at all is a ``BadInputError``.
+Use one report per file: its counters also decide when a file fails.
+"""
 
 from __future__ import annotations
 
 import gzip
 import io
 import json
-import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from logad.data.formats import LogFormat
+from logad.data.formats import SESSIONS_JSONL, LogFormat
 from logad.data.types import LogRecord, LogSequence
-from logad.errors import BadInputError
+from logad.errors import BadInputError, ConfigError
 
-_FAIL_FAST_LINES = 1000
+_FAIL_FAST_LINES = 1000  # a file whose first this many non-empty lines are all bad fails at once
 _EXAMPLES = 5
+_SNIPPET = 120
+_GZIP_MAGIC = b"\x1f\x8b"
+_BUFFER = 1 << 20
 
 
 @dataclass
 class ReadReport:
-    """What happened while reading one file: counts of every kind of skipped or repaired line."""
+    """What happened while reading one file.
+
+    ``lines`` counts every physical line, ``records`` the ones yielded, ``empty_lines`` the blank ones,
+    ``malformed`` the skipped ones and ``non_utf8`` those kept with invalid bytes replaced by U+FFFD.
+    ``examples`` holds the first few skipped lines as (line number, reason, snippet).
+    """
 
     path: Path
     lines: int = 0
@@ -35,26 +47,30 @@ class ReadReport:
         """Count a skipped line and keep the first few as examples."""
         self.malformed += 1
         if len(self.examples) < _EXAMPLES:
-            self.examples.append((line_no, reason, text[:120]))
+            self.examples.append((line_no, reason, text[:_SNIPPET]))
 
     def summary(self) -> str:
-        """One line for the end of a run."""
-        text = f"{self.path}: {self.lines} lines, {self.records} read"
+        """One line for the end of a CLI run."""
+        text = f"{self.path}: {self.lines:,} lines, {self.records:,} read"
         if self.malformed:
-            first = self.examples[0] if self.examples else None
-            text += f", {self.malformed} skipped"
-            if first:
-                text += f" (e.g. line {first[0]}: {first[1]})"
+            line_no, reason, _ = self.examples[0]
+            text += f", {self.malformed:,} skipped (e.g. line {line_no}: {reason})"
         if self.empty_lines:
-            text += f", {self.empty_lines} empty"
+            text += f", {self.empty_lines:,} empty"
         if self.non_utf8:
-            text += f", {self.non_utf8} with non-UTF-8 bytes (kept, bytes replaced)"
+            text += f", {self.non_utf8:,} with invalid UTF-8 (kept, bytes replaced)"
         return text
 
 
-def open_lines(path: Path, report: ReadReport) -> Iterator[tuple[int, str]]:
-    """(1-based line number, text) of a plain or gzip file, streamed; invalid UTF-8 is replaced and counted."""
+def open_lines(path: Path, report: ReadReport | None = None) -> Iterator[tuple[int, str]]:
+    """(1-based line number, text without the line break) of a plain or gzip file (told by its magic bytes).
+
+    Lines are decoded as UTF-8; invalid bytes are replaced and the line counted in ``report.non_utf8``.
+    ``report.lines`` follows the lines read. A missing, unreadable, corrupt or empty file, or a
+    directory, is a BadInputError.
+    """
     path = Path(path)
+    report = report if report is not None else ReadReport(path)
     if path.is_dir():
         raise BadInputError(f"{path} is a directory, not a log file")
     try:
@@ -62,9 +78,9 @@ def open_lines(path: Path, report: ReadReport) -> Iterator[tuple[int, str]]:
     except OSError as exc:
         raise BadInputError(f"cannot open {path}: {exc.strerror}") from None
     with raw:
-        stream = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
+        stream = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == _GZIP_MAGIC else raw
         try:
-            for line_no, data in enumerate(io.BufferedReader(stream, 1 << 20), start=1):
+            for line_no, data in enumerate(io.BufferedReader(stream, _BUFFER), start=1):
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError:
@@ -72,90 +88,113 @@ def open_lines(path: Path, report: ReadReport) -> Iterator[tuple[int, str]]:
                     report.non_utf8 += 1
                 report.lines = line_no
                 yield line_no, text.rstrip("\r\n")
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise BadInputError(f"{path} is not readable as plain text or gzip: {exc}") from None
     if report.lines == 0:
         raise BadInputError(f"{path} is empty")
 
 
 def read_records(path: Path, fmt: LogFormat, report: ReadReport) -> Iterator[LogRecord]:
-    """Parsed records of a log file in ``fmt``; fails fast when no line matches the format at all."""
-    if fmt.is_sessions:
-        raise BadInputError(f"{path}: format {fmt.name} holds sessions, not lines")
-    parse, stamp, label_field = fmt.parse_line, fmt.timestamp, fmt.label_field
+    """Parsed records of a log file in ``fmt``, streamed.
+
+    Lines are stripped and matched as Loghub does; blank lines and lines that do not match are counted
+    and skipped. When the first ~1000 non-empty lines all fail, or no line at all matches, it raises a
+    BadInputError quoting the first line.
+    """
+    if fmt.regex is None:
+        raise ConfigError(f"format {fmt.name} holds sessions, not log lines: read {path} with read_sessions")
+    match, stamp, label_field = fmt.regex.match, fmt.timestamp, fmt.label_field
+    what = f"no line of {path} matches format {fmt.name} ({fmt.header})"
+    reason = f"does not match format {fmt.name}"
     for line_no, text in open_lines(path, report):
-        if not text.strip():
+        line = text.strip()
+        if not line:
             report.empty_lines += 1
             continue
-        fields = parse(text)
-        if fields is None:
-            report.skip(line_no, f"does not match format {fmt.name}", text)
-            _fail_if_nothing_matches(report, fmt)
+        found = match(line)
+        if found is None:
+            report.skip(line_no, reason, line)
+            _fail_fast(report, what)
             continue
-        label = None
-        if label_field is not None:
-            label = 0 if fields.get(label_field) == "-" else 1
+        fields = found.groupdict("")
+        label = None if label_field is None else int(fields[label_field] != "-")
         report.records += 1
-        yield LogRecord(line_no, sys.intern(fields["Content"]), stamp(fields) if stamp else None, label, fields)
-    _fail_if_nothing_matches(report, fmt, at_end=True)
-
-
-def _fail_if_nothing_matches(report: ReadReport, fmt: LogFormat, at_end: bool = False) -> None:
-    if report.records == 0 and report.malformed and (at_end or report.malformed >= _FAIL_FAST_LINES):
-        line_no, _, text = report.examples[0]
-        raise BadInputError(
-            f"no line of {report.path} matches format {fmt.name} ({fmt.header}); line {line_no}: {text!r}"
-        )
+        yield LogRecord(line_no, fields["Content"], stamp(fields) if stamp else None, label, fields)
+    _check_found_any(report, path, what)
 
 
 def read_sessions(path: Path, report: ReadReport) -> Iterator[LogSequence]:
-    """Sequences from sessions-jsonl: ``{"id", "messages", "timestamps"?, "label"?}`` per line."""
+    """Sequences of a sessions-jsonl file, streamed; ``order`` is the line number.
+
+    One JSON object a line: ``{"id": str|int, "messages": [str, ...], "timestamps": [number, ...]?,
+    "label": 0|1?}``. Invalid JSON, a missing or mistyped field, timestamps not aligned with messages,
+    a label other than 0/1 and a repeated id are counted skips with the line and reason.
+    """
+    what = f"no line of {path} is a valid {SESSIONS_JSONL} session"
     seen: set[str] = set()
     for line_no, text in open_lines(path, report):
         if not text.strip():
             report.empty_lines += 1
             continue
         try:
-            sequence = _session_from_json(json.loads(text), line_no)
-        except json.JSONDecodeError as exc:
-            report.skip(line_no, f"invalid JSON ({exc.msg})", text)
-            continue
-        except ValueError as exc:
+            sequence = _session_from_json(text, line_no)
+            if sequence.id in seen:
+                raise ValueError(f"duplicate id {sequence.id!r}")
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
             report.skip(line_no, str(exc), text)
-            continue
-        if sequence.id in seen:
-            report.skip(line_no, f"duplicate id {sequence.id!r}", text)
+            _fail_fast(report, what)
             continue
         seen.add(sequence.id)
         report.records += 1
         yield sequence
-    if report.records == 0:
-        detail = f"; line {report.examples[0][0]}: {report.examples[0][1]}" if report.examples else ""
-        raise BadInputError(f"no valid session in {path}{detail}")
+    _check_found_any(report, path, what)
 
 
-def _session_from_json(obj: Any, line_no: int) -> LogSequence:
-    """Validate one sessions-jsonl object; ValueError names the bad field."""
+def _session_from_json(text: str, line_no: int) -> LogSequence:
+    """Validate one sessions-jsonl line; ValueError names the bad field."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(obj, dict):
-        raise ValueError("not a JSON object")
-    if not isinstance(obj.get("id"), str | int) or isinstance(obj.get("id"), bool):
-        raise ValueError("field 'id' missing or not a string/integer")
-    messages = obj.get("messages")
+        raise ValueError(f"not a JSON object but {type(obj).__name__}")
+    session_id, messages = obj.get("id"), obj.get("messages")
+    timestamps, label = obj.get("timestamps"), obj.get("label")
+    if not (type(session_id) is int or (isinstance(session_id, str) and session_id)):
+        raise ValueError(f"field 'id' must be a non-empty string or an integer, not {session_id!r}")
     if not isinstance(messages, list) or not messages or not all(isinstance(m, str) for m in messages):
         raise ValueError("field 'messages' must be a non-empty list of strings")
-    timestamps = obj.get("timestamps")
     if timestamps is not None:
-        if not isinstance(timestamps, list) or not all(isinstance(t, int | float) for t in timestamps):
+        if not isinstance(timestamps, list) or not all(type(t) in (int, float) for t in timestamps):
             raise ValueError("field 'timestamps' must be a list of numbers")
         if len(timestamps) != len(messages):
             raise ValueError(f"field 'timestamps' has {len(timestamps)} items for {len(messages)} messages")
-    label = obj.get("label")
-    if label is not None and label not in (0, 1):
+    if label is not None and (type(label) is not int or label not in (0, 1)):
         raise ValueError(f"field 'label' must be 0 or 1, not {label!r}")
     return LogSequence(
-        id=str(obj["id"]),
-        messages=[sys.intern(m) for m in messages],
+        id=str(session_id),
+        messages=messages,
         timestamps=[float(t) for t in timestamps] if timestamps is not None else None,
         label=label,
         order=line_no,
     )
+
+
+def _fail_fast(report: ReadReport, what: str) -> None:
+    """Raise once the first ``_FAIL_FAST_LINES`` non-empty lines have all been skipped."""
+    if report.records == 0 and report.malformed >= _FAIL_FAST_LINES:
+        raise _nothing_usable(report, what)
+
+
+def _check_found_any(report: ReadReport, path: Path, what: str) -> None:
+    """At the end of a file: an error when no line was usable."""
+    if report.records:
+        return
+    if report.malformed:
+        raise _nothing_usable(report, what)
+    raise BadInputError(f"{path} is empty ({report.empty_lines:,} blank lines)")
+
+
+def _nothing_usable(report: ReadReport, what: str) -> BadInputError:
+    line_no, reason, snippet = report.examples[0]
+    return BadInputError(f"{what}; line {line_no}: {snippet!r} ({reason})")

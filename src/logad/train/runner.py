@@ -40,7 +40,7 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest:
     cls = get_detector_class(request.detector)
     detector_config = config_from_dict(cls.config_class, config.detector, f"config.detector ({request.detector})")
     data_spec = replace(request.data, max_len=config.max_window_len or request.data.max_len).resolved()
-    loaded = load_windows(request.logs, data_spec, request.labels)
+    loaded = load_windows(request.logs, data_spec, request.labels, request.show_progress)
     split = split_sequences(loaded.sequences, SplitSpec.parse(request.split), config.validation_fraction)
 
     preprocessor = Preprocessor(config.preprocess)
