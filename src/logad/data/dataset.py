@@ -72,7 +72,7 @@ def load_windows(logs: Path, spec: DataSpec, labels: Path | None = None, show_pr
         if spec.format == SESSIONS_FORMAT:
             for seq in sequences:
                 seq.label = session_labels.get(seq.id, seq.label)
-        check_label_coverage(session_labels.keys(), [seq.id for seq in sequences], labels)
+        check_label_coverage(session_labels.keys(), [seq.id for seq in sequences], labels, logs)
     unlabelled = sum(seq.label is None for seq in sequences)
     return LoadedData(sequences, report, unlabelled)
 

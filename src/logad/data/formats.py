@@ -6,9 +6,9 @@ The built-in headers are those of Loghub's parser benchmark (logpai/logparser,
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ SESSIONS_JSONL = "sessions-jsonl"
 
 _SPLIT = re.compile(r"(<[^<>]+>)")
 _CACHE_SIZE = 100_000
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -34,30 +35,39 @@ class TimestampRule:
     fields: tuple[str, ...]
     patterns: tuple[str, ...] = ()
     year: int | None = None
+    _key: Callable[[Mapping[str, str]], str | tuple[str, ...]] = field(init=False, repr=False, compare=False)
     _parsers: tuple[Callable[[str], float], ...] = field(init=False, repr=False, compare=False)
-    _cache: dict[str, float | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict[str | tuple[str, ...], float | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
+        if not self.fields or (not self.patterns and len(self.fields) != 1):
+            raise ConfigError(f"timestamp rule needs one epoch field or fields with patterns, not {self.fields}")
         prefix = "%Y " if self.year is not None else ""
+        object.__setattr__(self, "_key", operator.itemgetter(*self.fields))
         object.__setattr__(self, "_parsers", tuple(_text_parser(prefix + p) for p in self.patterns))
 
     def __call__(self, values: Mapping[str, str]) -> float | None:
         try:
-            text = " ".join([values[name] for name in self.fields])
+            key = self._key(values)  # the field's text, or a tuple of several fields' texts
         except KeyError:
             return None
         if not self.patterns:
-            return _epoch(text)
-        cache = self._cache
-        if text not in cache:
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[text] = self._convert(text)
-        return cache[text]
+            return _epoch(key)
+        stamp = self._cache.get(key, _MISSING)
+        if stamp is _MISSING:
+            stamp = self._remember(key)
+        return stamp
+
+    def _remember(self, key: str | tuple[str, ...]) -> float | None:
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        text = key if isinstance(key, str) else " ".join(key)
+        stamp = self._cache[key] = self._convert(text if self.year is None else f"{self.year} {text}")
+        return stamp
 
     def _convert(self, text: str) -> float | None:
-        if self.year is not None:
-            text = f"{self.year} {text}"
         for parse in self._parsers:
             try:
                 return parse(text)
@@ -73,19 +83,22 @@ def _epoch(text: str) -> float | None:
         return None
 
 
-# strptime is slow (~9 us a call); patterns made only of these directives are read with one regex.
+# strptime is slow (~9 us a call): patterns made only of these directives (strptime's own regexes) and
+# literal text are read with one compiled regex instead.
 _FAST_DIRECTIVES = {
-    "Y": r"\d{4}",
+    "Y": r"\d\d\d\d",
     "y": r"\d\d",
-    "m": r"\d\d?",
-    "b": "[A-Za-z]{3}",
-    "d": r"\d\d?",
-    "H": r"\d\d?",
-    "M": r"\d\d?",
-    "S": r"\d\d?",
-    "f": r"\d{1,6}",
+    "m": r"1[0-2]|0[1-9]|[1-9]",
+    "b": "[a-z]{3}",
+    "d": r"3[01]|[12]\d|0[1-9]|[1-9]| [1-9]",
+    "H": r"2[0-3]|[0-1]\d|\d",
+    "M": r"[0-5]\d|\d",
+    "S": r"6[0-1]|[0-5]\d|\d",
+    "f": r"[0-9]{1,6}",
 }
-_MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_FAST_DEFAULTS = (("Y", 1900), ("m", 1), ("d", 1), ("H", 0), ("M", 0), ("S", 0), ("f", 0))
 _PATTERN_TOKEN = re.compile(r"%(.)|\s+|[^%\s]+")
 
 
@@ -100,11 +113,13 @@ def _text_parser(pattern: str) -> Callable[[str], float]:
 def _fast_regex(pattern: str) -> re.Pattern[str] | None:
     """The regex equivalent of a strptime pattern with only numeric directives and %b, else None."""
     parts: list[str] = []
+    seen: set[str] = set()
     for token in _PATTERN_TOKEN.finditer(pattern):
         directive, text = token.group(1), token.group()
         if directive is None:
             parts.append(r"\s+" if text.isspace() else re.escape(text))
-        elif directive in _FAST_DIRECTIVES and f"(?P<{directive}>" not in "".join(parts):
+        elif directive in _FAST_DIRECTIVES and directive not in seen:
+            seen.add(directive)
             parts.append(f"(?P<{directive}>{_FAST_DIRECTIVES[directive]})")
         else:
             return None
@@ -116,17 +131,16 @@ def _fast_epoch(fullmatch: Callable[[str], re.Match[str] | None], text: str) -> 
     found = fullmatch(text)
     if found is None:
         raise ValueError(f"{text!r} does not fit")
-    get = found.groupdict().get
-    short_year = get("y")
-    year = int(get("Y") or (int(short_year) + (1900 if int(short_year) >= 69 else 2000) if short_year else 1900))
-    month = _MONTHS.get(get("b").title()) if get("b") else int(get("m") or 1)
-    if month is None:
-        raise ValueError(f"{text!r}: unknown month")
-    day, hour, minute, second = (
-        int(get(name) or default) for name, default in (("d", 1), ("H", 0), ("M", 0), ("S", 0))
-    )
-    micro = int((get("f") or "0").ljust(6, "0"))
-    return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=dt.UTC).timestamp()
+    values: dict[str, str | int] = found.groupdict()
+    if "y" in values:
+        short = int(values["y"])
+        values["Y"] = short + (1900 if short >= 69 else 2000)
+    if "b" in values:
+        values["m"] = _MONTHS.get(str(values["b"]).lower(), 0)  # 0: datetime raises ValueError
+    if "f" in values:
+        values["f"] = str(values["f"]).ljust(6, "0")
+    parts = [int(values.get(name, default)) for name, default in _FAST_DEFAULTS]
+    return dt.datetime(*parts, tzinfo=dt.UTC).timestamp()
 
 
 def _strptime_epoch(text: str, pattern: str) -> float:

@@ -79,6 +79,7 @@ def open_lines(path: Path, report: ReadReport | None = None) -> Iterator[tuple[i
         raise BadInputError(f"cannot open {path}: {exc.strerror}") from None
     with raw:
         stream = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == _GZIP_MAGIC else raw
+        line_no = 0
         try:
             for line_no, data in enumerate(io.BufferedReader(stream, _BUFFER), start=1):
                 try:
@@ -90,7 +91,7 @@ def open_lines(path: Path, report: ReadReport | None = None) -> Iterator[tuple[i
                 yield line_no, text.rstrip("\r\n")
         except (OSError, EOFError, zlib.error) as exc:
             raise BadInputError(f"{path} is not readable as plain text or gzip: {exc}") from None
-    if report.lines == 0:
+    if line_no == 0:
         raise BadInputError(f"{path} is empty")
 
 

@@ -3,45 +3,101 @@
 from __future__ import annotations
 
 import argparse
-import resource
+import dataclasses
+import gc
+import threading
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import psutil
+from tqdm import tqdm
 
 from logad.bench.registry import BenchResult, register_scenario
-from logad.data.formats import get_format
+from logad.data.formats import LogFormat, get_format
 from logad.data.readers import ReadReport, read_records
 from logad.data.shared import shared_data_dir
+from logad.data.types import LogRecord
 from logad.data.windows import WindowSpec, make_windows
+
+_MIB = 2**20
+_COLUMNS = ["stage", "lines", "records / windows", "seconds", "lines/s", "RSS before MiB", "peak RSS MiB"]
 
 
 @register_scenario("load")
 def load_scenario(args: argparse.Namespace) -> BenchResult:
-    """Read+parse, then read+parse+session windowing: wall time and the process's peak RSS after each."""
-    path = (args.data or shared_data_dir(required=True)) / "hdfs_2pct" / "HDFS_2pct.log.gz"
-    fmt, spec = get_format("hdfs"), WindowSpec.parse(r"session:blk_-?\d+")
-    stages = {
-        "read + parse": lambda report: sum(1 for _ in read_records(path, fmt, report)),
-        "read + parse + session windows": lambda report: len(make_windows(read_records(path, fmt, report), spec)),
+    """Read+parse, then read+parse+session windowing of HDFS_2pct: lines/s and peak RSS of each stage."""
+    path = Path(args.data or shared_data_dir(required=True)) / "hdfs_2pct" / "HDFS_2pct.log.gz"
+    fmt = get_format("hdfs")
+    spec = WindowSpec.parse(fmt.default_window or "")
+    stages: dict[str, Callable[[Iterable[LogRecord]], int]] = {
+        "read + parse": lambda records: sum(1 for _ in records),
+        "read + parse + session windows": lambda records: len(make_windows(records, spec)),
     }
-    rows = []
-    for name, stage in stages.items():
-        report = ReadReport(path=path)
-        started = time.perf_counter()
-        produced = stage(report)
-        seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        rows.append(
-            {
-                "stage": name,
-                "lines": report.lines,
-                "output": produced,
-                "seconds": round(seconds, 2),
-                "lines/s": report.lines / seconds,
-                "peak RSS MiB": peak / 2**20,
-            }
-        )
+    rows = [_measure(name, path, fmt, consume) for name, consume in stages.items()]
     return BenchResult(
-        "Data loading on HDFS_2pct (gzip, 222,579 lines)",
-        list(rows[0]),
-        rows,
-        notes=["peak RSS: whole process high-water mark (interpreter and libraries included), cumulative."],
+        title=f"Data loading on {path.name} (gzip, format hdfs, window {spec})",
+        columns=_COLUMNS,
+        rows=rows,
+        meta={"file": str(path), "format": fmt.name, "window": str(spec)},
+        notes=[
+            "lines/s: physical lines of the gzip file per second of wall time on one core, decompression, "
+            "UTF-8 decoding, header regex, timestamp and record creation included.",
+            "RSS: resident memory of the whole process (interpreter and libraries included), sampled every "
+            "10 ms; the session stage holds every window in memory until the end of the file.",
+        ],
     )
+
+
+def _measure(name: str, path: Path, fmt: LogFormat, consume: Callable[[Iterable[LogRecord]], int]) -> dict[str, Any]:
+    """Run one stage over a fresh reader and time it; a copy of ``fmt`` starts with an empty timestamp cache."""
+    fmt = dataclasses.replace(fmt, timestamp=dataclasses.replace(fmt.timestamp) if fmt.timestamp else None)
+    report = ReadReport(path)
+    reader = read_records(path, fmt, report)
+    records = tqdm(reader, desc=name, unit=" lines", unit_scale=True, leave=False, disable=None)
+    gc.collect()
+    with PeakRss() as memory:
+        started = time.perf_counter()
+        produced = consume(records)
+        seconds = time.perf_counter() - started
+    return {
+        "stage": name,
+        "lines": report.lines,
+        "records / windows": produced,
+        "seconds": round(seconds, 2),
+        "lines/s": round(report.lines / seconds),
+        "RSS before MiB": round(memory.before / _MIB, 1),
+        "peak RSS MiB": round(memory.peak / _MIB, 1),
+    }
+
+
+class PeakRss:
+    """Context manager: this process's resident memory on entry (``before``) and its peak inside (``peak``)."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self._process = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.before = self.peak = 0
+
+    def __enter__(self) -> PeakRss:
+        self.before = self.peak = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self._rss())
+
+    def _rss(self) -> int:
+        return self._process.memory_info().rss
