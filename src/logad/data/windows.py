@@ -95,8 +95,13 @@ def _session_windows(
     """A line joins every session whose id appears in it (HDFS lines can name several blocks)."""
     sessions: dict[str, list[LogRecord]] = {}
     for record in records:
-        for session_id in dict.fromkeys(pattern.findall(record.content)):
-            sessions.setdefault(session_id, []).append(record)
+        session_ids = dict.fromkeys(pattern.findall(record.content))
+        if not session_ids:
+            continue
+        # Sessions close only at the end of the stream: buffer what windows need, not the parsed fields.
+        slim = LogRecord(record.line_no, record.content, record.timestamp, record.label)
+        for session_id in session_ids:
+            sessions.setdefault(session_id, []).append(slim)
     for session_id, members in sessions.items():
         yield _window(session_id, members, labels.get(session_id))
 
