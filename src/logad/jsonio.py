@@ -10,6 +10,9 @@ from typing import Any
 
 from logad.errors import BadInputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON through a synced temporary file and rename, so readers never see a half-written file."""
@@ -18,6 +21,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
         json.dump(data, tmp, indent=2, sort_keys=True)
         tmp.flush()
         os.fsync(tmp.fileno())
+    os.chmod(tmp.name, 0o666 & ~_UMASK)  # temporary files are created 0600; give the usual file mode
     os.replace(tmp.name, path)
 
 
