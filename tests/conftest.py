@@ -16,3 +16,24 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data not found (set LOGAD_SHARED_DATA to run tests on real data)")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 2-layer, 32-wide BERT saved with all-MiniLM-L6-v2's real tokenizer (no download)."""
+    transformers = pytest.importorskip("transformers")
+    from logad.detectors.logsentry.encoder import resolve_encoder
+
+    directory = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
+    config = transformers.BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    transformers.BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

@@ -3,6 +3,7 @@
 Layout of an artifact directory::
 
     logad.json        manifest: format version, detector, model version, data specs, configs, threshold, metrics
+    thresholds.json   state of each threshold policy (static, ewma, dtpm) fitted on validation scores
     preprocess/       masking config + versioned template store (shared by training and serving)
     model/            the detector's own files (``Detector.save``)
 """
@@ -23,9 +24,11 @@ from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
+from logad.threshold import StaticThreshold, ThresholdPolicy, threshold_from_state
 
 ARTIFACT_FORMAT = 1
 MANIFEST = "logad.json"
+THRESHOLDS = "thresholds.json"
 
 
 @dataclass
@@ -51,9 +54,22 @@ class LoadedModel:
     detector: Detector
     preprocessor: Preprocessor
 
+    threshold_states: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     @property
     def threshold(self) -> float:
+        """The static threshold chosen on validation data."""
         return float(self.manifest.threshold["value"])
+
+    def threshold_policy(self, kind: str | None = None) -> ThresholdPolicy:
+        """A fresh policy of ``kind`` (default: the served kind) in its post-validation state; static when the
+        artifact has no stored policies."""
+        kind = kind or self.manifest.threshold.get("kind", StaticThreshold.kind)
+        if kind not in self.threshold_states:
+            if kind == StaticThreshold.kind or not self.threshold_states:
+                return StaticThreshold(self.threshold)
+            raise BadInputError(f"this model has no {kind!r} threshold; it has {', '.join(self.threshold_states)}")
+        return threshold_from_state(self.threshold_states[kind])
 
 
 def new_model_version(detector: str, config: dict[str, Any]) -> str:
@@ -63,13 +79,17 @@ def new_model_version(detector: str, config: dict[str, Any]) -> str:
     return f"{detector}-{stamp}-{digest}"
 
 
-def save_artifact(directory: Path, manifest: Manifest, detector: Detector) -> None:
+def save_artifact(
+    directory: Path, manifest: Manifest, detector: Detector, thresholds: dict[str, dict[str, Any]] | None = None
+) -> None:
     """Write model files first and the manifest last (atomically), so a crash never leaves a valid-looking
     but incomplete artifact."""
     directory.mkdir(parents=True, exist_ok=True)
     detector.preprocessor.save(directory / "preprocess")
     (directory / "model").mkdir(exist_ok=True)
     detector.save(directory / "model")
+    if thresholds:
+        write_json_atomic(directory / THRESHOLDS, thresholds)
     manifest.created_at = manifest.created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     write_json_atomic(directory / MANIFEST, manifest.__dict__)
 
@@ -100,4 +120,5 @@ def load_artifact(directory: str | Path) -> LoadedModel:
     config = config_from_dict(cls.config_class, manifest.detector_config, f"{MANIFEST} detector_config")
     preprocessor = Preprocessor.load(directory / "preprocess")
     detector = cls.load(directory / "model", config, preprocessor)
-    return LoadedModel(manifest, detector, preprocessor)
+    states = read_json_object(directory / THRESHOLDS, "thresholds") if (directory / THRESHOLDS).is_file() else {}
+    return LoadedModel(manifest, detector, preprocessor, states)

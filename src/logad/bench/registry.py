@@ -15,6 +15,7 @@ ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
 _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
     "load": "logad.bench.scenarios.load",
+    "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",
 }
 

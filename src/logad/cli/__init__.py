@@ -9,7 +9,7 @@ import sys
 from logad import __version__
 from logad.errors import LogadError
 
-COMMAND_MODULES = ("quickstart", "train", "evaluate", "detect", "parse", "synth", "bench")
+COMMAND_MODULES = ("quickstart", "train", "evaluate", "detect", "parse", "synth", "kb", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from logad.cli.common import add_data_arguments, data_spec_for_model, note
 from logad.data.dataset import stream_windows
 from logad.data.readers import ReadReport
 from logad.data.types import LogSequence
+from logad.threshold import Decision
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,33 +21,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser, format_required=False)
     parser.add_argument("--all", action="store_true", help="print every window, not only anomalous ones")
     parser.add_argument("--batch-size", type=int, default=256, help="windows scored together")
+    parser.add_argument("--threshold", choices=("static", "ewma", "dtpm"),
+                        help="threshold policy, updated window by window in file order (default: the model's)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     model = load_artifact(args.model)
-    spec = data_spec_for_model(args, model.manifest)
-    report = ReadReport(path=args.logs)
-    windows = stream_windows(args.logs, spec, report)
-    flagged = total = 0
-    while batch := list(itertools.islice(windows, args.batch_size)):
-        scores = model.detector.score(batch)
-        for seq, score in zip(batch, scores, strict=True):
-            anomalous = bool(score > model.threshold)
-            total += 1
-            flagged += anomalous
-            if anomalous or args.all:
-                print(json.dumps(_window_record(seq, float(score), model.threshold, anomalous)), flush=True)
-    note(f"{report.summary()}; {total} windows, {flagged} anomalous")
+    try:
+        spec = data_spec_for_model(args, model.manifest)
+        report = ReadReport(path=args.logs)
+        windows = stream_windows(args.logs, spec, report)
+        policy = model.threshold_policy(args.threshold)
+        flagged = total = 0
+        while batch := list(itertools.islice(windows, args.batch_size)):
+            scores = model.detector.score(batch)
+            for seq, score in zip(batch, scores, strict=True):
+                decision = policy.update(float(score))
+                total += 1
+                flagged += decision.anomalous
+                if decision.anomalous or args.all:
+                    print(json.dumps(_window_record(seq, decision)), flush=True)
+        note(f"{report.summary()}; {total} windows, {flagged} anomalous ({policy.kind} threshold)")
+    finally:
+        model.detector.close()
     return 0
 
 
-def _window_record(seq: LogSequence, score: float, threshold: float, anomalous: bool) -> dict:
+def _window_record(seq: LogSequence, decision: Decision) -> dict:
     return {
         "id": seq.id,
-        "anomalous": anomalous,
-        "score": score,
-        "threshold": threshold,
+        "anomalous": decision.anomalous,
+        "score": decision.score,
+        "threshold": decision.threshold,
         "events": len(seq),
         "first_line": seq.order,
         "start_time": seq.start_time,

@@ -11,6 +11,7 @@ from logad.cli.common import add_data_arguments, data_spec_for_model, note
 from logad.data.dataset import load_windows
 from logad.data.splits import SplitSpec, split_sequences
 from logad.eval.scoring import labels_of, metrics_for, score_windows
+from logad.eval.streaming import stream_metrics
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,18 +26,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     model = load_artifact(args.model)
-    spec = data_spec_for_model(args, model.manifest)
-    loaded = load_windows(args.logs, spec, args.labels, not args.quiet)
-    windows = loaded.sequences
-    if args.split:
-        windows = split_sequences(windows, SplitSpec.parse(args.split), 0.0).test
-    scores = score_windows(model.detector, windows, show_progress=not args.quiet)
-    metrics = metrics_for(scores, labels_of(windows), model.threshold)
-    metrics["model_version"] = model.manifest.model_version
-    note(loaded.summary())
-    if args.json:
-        print(json.dumps(metrics))
-    else:
-        for key in ("precision", "recall", "f1", "tp", "fp", "fn", "tn", "roc_auc", "pr_auc", "threshold"):
-            print(f"{key:>10}: {metrics.get(key)}")
+    try:
+        spec = data_spec_for_model(args, model.manifest)
+        loaded = load_windows(args.logs, spec, args.labels, not args.quiet)
+        windows = loaded.sequences
+        if args.split:
+            windows = split_sequences(windows, SplitSpec.parse(args.split), 0.0).test
+        scores = score_windows(model.detector, windows, show_progress=not args.quiet)
+        metrics = metrics_for(scores, labels_of(windows), model.threshold)
+        metrics["stream"] = stream_metrics(windows, scores, labels_of(windows), model.threshold_states)
+        metrics["model_version"] = model.manifest.model_version
+        note(loaded.summary())
+        if args.json:
+            print(json.dumps(metrics))
+        else:
+            for key in ("precision", "recall", "f1", "tp", "fp", "fn", "tn", "roc_auc", "pr_auc", "threshold"):
+                print(f"{key:>10}: {metrics.get(key)}")
+            for kind, result in metrics["stream"].items():
+                print(f"{kind:>10}: f1 {result['f1']:.4f}  precision {result['precision']:.4f}  "
+                      f"recall {result['recall']:.4f}  (test windows streamed in time order)")
+    finally:
+        model.detector.close()
     return 0

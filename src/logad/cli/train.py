@@ -21,12 +21,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", default="chrono:0.8", help="chrono:TRAIN or random:TRAIN:SEED")
     parser.add_argument("--out", type=Path, required=True, help="artifact directory to write")
     parser.add_argument("--config", type=Path, help="JSON or YAML run config (see TrainConfig)")
+    parser.add_argument("--preset", help="detector preset, e.g. logsentry's 'cpu' (overrides the config's preset)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from_dict(TrainConfig, load_config_file(args.config) if args.config else {}, "config")
+    if args.preset:
+        config.preset = args.preset
     request = TrainRequest(
         detector=args.detector,
         logs=args.logs,

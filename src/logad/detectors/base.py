@@ -16,25 +16,28 @@ from logad.parsing.preprocessor import Preprocessor
 
 @dataclass
 class FitContext:
-    """What a detector may use while fitting besides its data: seed, output folder, progress switch."""
+    """What a detector may use while fitting besides its data: seed, output folder, progress switch, and the
+    model version the artifact will carry (detectors with external state, like a knowledge base, tag it)."""
 
     seed: int = 0
     work_dir: Path | None = None
     show_progress: bool = True
+    model_version: str = ""
 
 
 class Detector(ABC):
     """A log anomaly detector: fit on windows, score windows (higher = more anomalous), save and load.
 
     Subclasses set ``name`` (registry key), ``config_class`` (a dataclass) and ``supervised`` (whether
-    ``fit`` needs labels). The preprocessor (masking + template store) is shared with serving so the
-    same message always maps to the same template ID.
+    ``fit`` needs labels); ``presets`` maps preset names to config overrides. The preprocessor (masking +
+    template store) is shared with serving so the same message always maps to the same template ID.
     """
 
     name: ClassVar[str]
     config_class: ClassVar[type]
     supervised: ClassVar[bool]
     scores_are_probabilities: ClassVar[bool] = False
+    presets: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, config: Any, preprocessor: Preprocessor) -> None:
         self.config = config
@@ -56,6 +59,9 @@ class Detector(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: Any, preprocessor: Preprocessor) -> Detector:
         """Rebuild a fitted detector from ``save``'s output."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most detectors hold nothing to release
+        """Release external resources (e.g. a knowledge-base connection); the detector may reopen them on use."""
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
         """Per-window explanation where the detector can give one; empty dicts by default."""

@@ -10,6 +10,8 @@ _DETECTORS: dict[str, type] = {}
 # Sub-packages imported lazily so that `logad` stays fast and optional heavy extras are only needed when used.
 _BUILTIN_MODULES: dict[str, str] = {
     "baseline": "logad.detectors.baseline",
+    "bertloganom": "logad.detectors.bertloganom",
+    "logsentry": "logad.detectors.logsentry",
 }
 
 
@@ -32,7 +34,7 @@ def get_detector_class(name: str) -> type:
         except ImportError as exc:
             raise ConfigError(
                 f"detector {name!r} needs an optional dependency that is not installed ({exc.name}); "
-                "install logad with the [ml] extra"
+                "install logad with the [train] extra"
             ) from None
     if name not in _DETECTORS:
         raise ConfigError(f"unknown detector {name!r}; available: {', '.join(available_detectors())}")

@@ -6,23 +6,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logad.parsing.preprocessor import PreprocessConfig
+from logad.threshold.factory import ThresholdConfig
 
 
 @dataclass
 class TrainConfig:
     """Settings shared by every detector; ``detector`` holds the detector's own config fields.
 
+    ``threshold`` configures the stateful policies fitted on validation scores (static, EWMA, DTPM); its
+    ``kind`` is the one `detect` and serving apply. ``preset`` names one of the detector's presets (e.g.
+    logsentry's "cpu"); ``detector`` fields override it.
     ``validation_fraction`` is the share of the training part held out for early stopping and threshold
     choice. ``unsupervised_train_on``: "normal" trains unsupervised detectors on windows not labelled
     anomalous (as DeepLog/LogBERT do), "all" on every training window.
     """
 
     detector: dict[str, Any] = field(default_factory=dict)
+    preset: str | None = None
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     validation_fraction: float = 0.1
     max_window_len: int | None = None
     unsupervised_train_on: str = "normal"
     score_batch_size: int = 512
+    threshold: ThresholdConfig = field(default_factory=ThresholdConfig)
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -15,10 +16,12 @@ from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
 from logad.detectors.registry import get_detector_class
-from logad.errors import BadInputError
+from logad.errors import BadInputError, ConfigError
 from logad.eval.scoring import labels_of, metrics_for, score_windows
+from logad.eval.streaming import stream_metrics
 from logad.parsing.preprocessor import Preprocessor
-from logad.threshold.selection import choose_threshold
+from logad.threshold.fitting import fit_threshold_policies
+from logad.threshold.selection import ThresholdChoice, choose_threshold
 from logad.train.config import TrainConfig
 
 
@@ -38,43 +41,68 @@ class TrainRequest:
 def train_model(request: TrainRequest, config: TrainConfig) -> Manifest:
     """Train ``request.detector`` on the training part of the split and write the artifact."""
     cls = get_detector_class(request.detector)
-    detector_config = config_from_dict(cls.config_class, config.detector, f"config.detector ({request.detector})")
+    detector_config = detector_config_for(cls, config.preset, config.detector)
     data_spec = replace(request.data, max_len=config.max_window_len or request.data.max_len).resolved()
     loaded = load_windows(request.logs, data_spec, request.labels, request.show_progress)
     split = split_sequences(loaded.sequences, SplitSpec.parse(request.split), config.validation_fraction)
 
+    config_dict = config_to_dict(config) | {"detector": config_to_dict(detector_config)}
+    model_version = new_model_version(request.detector, config_dict)
     preprocessor = Preprocessor(config.preprocess)
     detector: Detector = cls(detector_config, preprocessor)
+    try:
+        metrics, choice, policies = _fit_and_measure(request, config, detector, split, model_version)
+        manifest = Manifest(
+            detector=request.detector,
+            model_version=model_version,
+            data={**config_to_dict(data_spec), "split": request.split, "templates": preprocessor.version},
+            detector_config=config_dict["detector"],
+            threshold={"kind": config.threshold.kind, "value": choice.value, "how": choice.how},
+            metrics=metrics | {"read": loaded.summary()},
+        )
+        save_artifact(request.out, manifest, detector, policies)
+        return manifest
+    finally:
+        detector.close()
+
+
+def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any]) -> Any:
+    """The detector's config: its preset's values (if any) under the fields given explicitly."""
+    if preset is not None and preset not in cls.presets:
+        known = ", ".join(cls.presets) or "none"
+        raise ConfigError(f"detector {cls.name!r} has no preset {preset!r}; its presets: {known}")
+    merged = {**cls.presets.get(preset, {}), **overrides} if preset else dict(overrides)
+    return config_from_dict(cls.config_class, merged, f"config.detector ({cls.name})")
+
+
+def _fit_and_measure(
+    request: TrainRequest, config: TrainConfig, detector: Detector, split: DataSplit, model_version: str
+) -> tuple[dict[str, Any], ThresholdChoice, dict[str, dict[str, Any]]]:
+    """Fit the preprocessor and detector, choose the static threshold and fit the stateful policies on validation
+    windows, measure on test windows (the policies on the test windows streamed in time order)."""
+    preprocessor = detector.preprocessor
     train = _training_windows(split.train, detector.supervised, config.unsupervised_train_on)
     started = time.perf_counter()
     messages = (msg for seq in train for msg in seq.messages)
     total = sum(len(seq) for seq in train)
     preprocessor.fit(tqdm(messages, total=total, desc="templates", unit="line", disable=not request.show_progress))
-    detector.fit(train, split.validation, FitContext(config.seed, request.out, request.show_progress))
+    context = FitContext(config.seed, request.out, request.show_progress, model_version)
+    detector.fit(train, split.validation, context)
     train_seconds = time.perf_counter() - started
 
     val_scores = score_windows(detector, split.validation, config.score_batch_size, request.show_progress)
     val_labels = labels_of(split.validation) if detector.supervised else None
     choice = choose_threshold(val_scores, val_labels, default=0.5 if detector.scores_are_probabilities else 0.0)
     test_scores = score_windows(detector, split.test, config.score_batch_size, request.show_progress)
+    policies = fit_threshold_policies(config.threshold, val_scores, labels_of(split.validation), choice.value)
     metrics = {
         "validation": metrics_for(val_scores, labels_of(split.validation), choice.value),
         "test": metrics_for(test_scores, labels_of(split.test), choice.value),
+        "test_stream": stream_metrics(split.test, test_scores, labels_of(split.test), policies),
         "split": _split_counts(split, len(train)),
         "train_seconds": round(train_seconds, 3),
-        "read": loaded.summary(),
     }
-    config_dict = config_to_dict(config) | {"detector": config_to_dict(detector_config)}
-    manifest = Manifest(
-        detector=request.detector,
-        model_version=new_model_version(request.detector, config_dict),
-        data={**config_to_dict(data_spec), "split": request.split, "templates": preprocessor.version},
-        detector_config=config_dict["detector"],
-        threshold={"kind": "static", "value": choice.value, "how": choice.how},
-        metrics=metrics,
-    )
-    save_artifact(request.out, manifest, detector)
-    return manifest
+    return metrics, choice, policies
 
 
 def _training_windows(train: list[LogSequence], supervised: bool, unsupervised_on: str) -> list[LogSequence]:

@@ -1,0 +1,193 @@
+"""`logad bench logsentry`: LogSentry on HDFS_2pct (session windows, chrono 0.8): ablations, beta/k sweeps,
+few-label runs, training and inference speed, knowledge-base search latency."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from logad.artifact import load_artifact
+from logad.bench.registry import BenchResult, register_scenario
+from logad.data.dataset import DataSpec, load_windows
+from logad.data.shared import shared_data_dir
+from logad.data.splits import DataSplit, SplitSpec, split_sequences
+from logad.data.types import LogSequence
+from logad.detectors.logsentry import LogSentryDetector
+from logad.detectors.logsentry.retrieval import fuse
+from logad.eval.metrics import classification_metrics
+from logad.eval.scoring import labels_of
+from logad.kb import knn_probability
+from logad.threshold.selection import choose_threshold
+from logad.train.config import TrainConfig
+from logad.train.runner import TrainRequest, train_model
+
+SPLIT = "chrono:0.8"
+BETAS = (0.0, 0.25, 0.5, 0.68, 0.75, 1.0)
+KS = (1, 5, 20, 100)
+_COLUMNS = ["run", "variant", "train labels", "beta", "k", "precision", "recall", "f1", "threshold"]
+
+
+@dataclass
+class Components:
+    """What a trained model says about one split part: p_model and the k_max nearest neighbours' votes."""
+
+    p_model: np.ndarray
+    similarities: np.ndarray
+    neighbour_labels: np.ndarray
+    labels: np.ndarray
+
+    def scores(self, beta: float, k: int, temperature: float) -> np.ndarray:
+        p_knn = knn_probability(self.similarities[:, :k], self.neighbour_labels[:, :k], temperature)
+        return fuse(self.p_model, p_knn, beta)
+
+
+@register_scenario("logsentry")
+def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
+    data_dir = Path(args.data or shared_data_dir(required=True)) / "hdfs_2pct"
+    logs, label_file = data_dir / "HDFS_2pct.log.gz", data_dir / "anomaly_label.csv"
+    spec = DataSpec(format="HDFS").resolved()
+    split = split_sequences(load_windows(logs, spec, label_file, False).sequences, SplitSpec.parse(SPLIT), 0.1)
+    runs: dict[str, dict[str, Any]] = {"full": {}}
+    if not args.quick:
+        runs |= {
+            "no pre-training": {"pretrain_epochs": 0},
+            "1% labels": {"label_fraction": 0.01},
+            "10% labels": {"label_fraction": 0.1},
+        }
+    rows, speed = [_baseline_row(args, logs, label_file, spec)], {}
+    for name, overrides in runs.items():
+        out = Path(args.out) / "logsentry-models" / name.replace(" ", "-").replace("%", "pct")
+        request = TrainRequest("logsentry", logs, spec, out, label_file, SPLIT, show_progress=True)
+        manifest = train_model(request, TrainConfig(detector=overrides, preset=args.preset, seed=args.seed))
+        model = load_artifact(out)
+        detector: LogSentryDetector = model.detector
+        try:
+            if name == "full":
+                speed = _speed(detector, split.test)
+            rows += _rows(name, detector, split, overrides.get("label_fraction", 1.0))
+        finally:
+            detector.close()
+        speed.setdefault("epochs", {})[name] = [stats.__dict__ for stats in detector.history]
+        speed.setdefault("train_seconds", {})[name] = manifest.metrics["train_seconds"]
+    return BenchResult(
+        title=f"LogSentry on HDFS_2pct (session windows, {SPLIT}, preset {args.preset})",
+        columns=_COLUMNS,
+        rows=rows,
+        meta={
+            "preset": args.preset,
+            "split": SPLIT,
+            "speed": speed,
+            "test_windows": len(split.test),
+            "test_anomalies": int((labels_of(split.test) == 1).sum()),
+        },
+        notes=_speed_notes(speed),
+    )
+
+
+def _rows(run: str, detector: LogSentryDetector, split: DataSplit, label_fraction: float) -> list[dict[str, Any]]:
+    """The run's ablation rows (and, for the full run, the beta and k sweeps); thresholds chosen on validation."""
+    cfg = detector.config
+    validation, test = (_components(detector, part, max(KS)) for part in (split.validation, split.test))
+    labels = f"{label_fraction:.0%}"
+    variants = [
+        ("classifier only (p_model)", 1.0, cfg.k),
+        ("k-NN vote only (p_knn)", 0.0, cfg.k),
+        ("classifier + retrieval", cfg.beta, cfg.k),
+    ]
+    if run == "full":
+        variants += [("beta sweep", beta, cfg.k) for beta in BETAS if beta not in (0.0, 1.0, cfg.beta)]
+        variants += [("k sweep", cfg.beta, k) for k in KS if k != cfg.k]
+    rows = []
+    for variant, beta, k in variants:
+        val_scores = validation.scores(beta, k, cfg.knn_temperature)
+        choice = choose_threshold(val_scores, validation.labels, default=0.5)
+        test_scores = test.scores(beta, k, cfg.knn_temperature)
+        metrics = classification_metrics(test.labels, test_scores > choice.value, test_scores)
+        rows.append(
+            {
+                "run": run,
+                "variant": variant,
+                "train labels": labels,
+                "beta": beta,
+                "k": k,
+                "precision": metrics["precision"],
+                "recall": metrics["recall"],
+                "f1": metrics["f1"],
+                "threshold": choice.value,
+            }
+        )
+    return rows
+
+
+def _components(detector: LogSentryDetector, windows: list[LogSequence], k: int) -> Components:
+    parts = detector.score_components(windows, detector.config.tenant, k)
+    hits, rows = parts["hits"]
+    return Components(parts["p_model"], hits.similarities[rows], hits.labels[rows], labels_of(windows))
+
+
+def _speed(detector: LogSentryDetector, test: list[LogSequence]) -> dict[str, Any]:
+    """Cold-cache scoring rate of the test windows with and without retrieval, and one batch's KB search time."""
+    detector.clear_caches()
+    started = time.perf_counter()
+    detector.score_components(test, detector.config.tenant, 0)
+    without = time.perf_counter() - started
+    detector.clear_caches()
+    started = time.perf_counter()
+    detector.score(test)
+    with_retrieval = time.perf_counter() - started
+    queries = detector.embeddings_of(test[:100])
+    started = time.perf_counter()
+    detector.knowledge_base().search(detector.config.tenant, queries, detector.config.k)
+    search = time.perf_counter() - started
+    return {
+        "test_windows": len(test),
+        "distinct_test_texts": detector.distinct_texts(test),
+        "seconds_without_retrieval": round(without, 2),
+        "seconds_with_retrieval": round(with_retrieval, 2),
+        "windows_per_second_without_retrieval": round(len(test) / without, 1),
+        "windows_per_second_with_retrieval": round(len(test) / with_retrieval, 1),
+        "kb_search_seconds_100_queries": round(search, 3),
+        "kb_rows": detector.knowledge_base().count(),
+    }
+
+
+def _baseline_row(args: argparse.Namespace, logs: Path, label_file: Path, spec: DataSpec) -> dict[str, Any]:
+    out = Path(args.out) / "logsentry-models" / "baseline-decision-tree"
+    request = TrainRequest("baseline", logs, spec, out, label_file, SPLIT, show_progress=False)
+    test = train_model(request, TrainConfig(seed=args.seed)).metrics["test"]
+    return {
+        "run": "reference",
+        "variant": "baseline decision tree (event counts)",
+        "train labels": "100%",
+        "precision": test["precision"],
+        "recall": test["recall"],
+        "f1": test["f1"],
+        "threshold": test["threshold"],
+    }
+
+
+def _speed_notes(speed: dict[str, Any]) -> list[str]:
+    notes = [
+        "Thresholds: for every row, the best-F1 threshold on the validation windows (last 10% of the "
+        "training part); F1 is on the test windows (last 20%)."
+    ]
+    if "test_windows" in speed:
+        notes.append(
+            f"Inference, cold caches, {speed['test_windows']} test windows ({speed['distinct_test_texts']} distinct "
+            f"texts): {speed['windows_per_second_without_retrieval']} windows/s without retrieval, "
+            f"{speed['windows_per_second_with_retrieval']} with (retrieval adds "
+            f"{speed['seconds_with_retrieval'] - speed['seconds_without_retrieval']:.1f} s: a second encoder pass "
+            f"plus the search). KB search, one batch of 100 queries over {speed['kb_rows']} rows: "
+            f"{speed['kb_search_seconds_100_queries']} s."
+        )
+    for run, epochs in speed.get("epochs", {}).items():
+        per_stage = ", ".join(
+            f"{e['stage']} {e['epoch']}: {e['seconds']:.0f} s / {e['examples']} examples" for e in epochs
+        )
+        notes.append(f"Training time per epoch ({run}): {per_stage}.")
+    return notes

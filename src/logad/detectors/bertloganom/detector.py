@@ -1,0 +1,150 @@
+"""BertLogAnomDetector: fit on normal windows, score = alpha x miss fraction + (1 - alpha) x scaled distance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from logad.data.types import LogSequence
+from logad.detectors.base import Detector, FitContext
+from logad.detectors.bertloganom.config import PRESETS, BertLogAnomConfig
+from logad.detectors.bertloganom.inference import Inspection, inspect
+from logad.detectors.bertloganom.inputs import Window, distinct, encode, truncation_offset
+from logad.detectors.bertloganom.model import BertLogAnomModel
+from logad.detectors.bertloganom.training import train_model
+from logad.detectors.registry import register_detector
+from logad.errors import BadInputError
+from logad.jsonio import read_json_object, write_json_atomic
+from logad.parsing.preprocessor import Preprocessor
+
+WEIGHTS_FILE = "bertloganom.pt"
+STATE_FILE = "bertloganom.json"
+EXPLAIN_LIMIT = 5
+"""Missed events listed per window by ``explain``, least expected first."""
+
+
+@register_detector
+class BertLogAnomDetector(Detector):
+    """Unsupervised BERT-LogAnom (LogBERT lineage): masked log key prediction + hypersphere minimisation.
+
+    After training, the centre is the (count-weighted) mean training-window vector and distances are divided by
+    the mean training distance, so the two score components have comparable scales.
+    """
+
+    name = "bertloganom"
+    config_class = BertLogAnomConfig
+    supervised = False
+    scores_are_probabilities = False
+    presets: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+
+    def __init__(self, config: BertLogAnomConfig, preprocessor: Preprocessor) -> None:
+        super().__init__(config, preprocessor)
+        self.vocab_size = 0
+        self.model: BertLogAnomModel | None = None
+        self.centre = np.zeros(0)
+        self.distance_scale = 1.0
+
+    def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
+        cfg = self.config
+        self.vocab_size = self.preprocessor.vocab_size
+        windows = [w for w in self._encode(train) if w[0]]
+        if not windows:
+            raise BadInputError("bertloganom needs at least one non-empty training window")
+        normal_validation = [seq for seq in validation if seq.label != 1]
+        held_out = [w for w in self._encode(normal_validation) if w[0]]
+        unique, inverse = distinct(windows)
+        if cfg.train_on_distinct:
+            windows, held_out = unique, distinct(held_out)[0]
+        torch.manual_seed(cfg.seed)
+        self.model = BertLogAnomModel(cfg, self.vocab_size)
+        train_model(self.model, windows, held_out, cfg, context.show_progress)
+        self._fit_centre(unique, np.bincount(inverse))
+
+    def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        components = self.score_components(sequences)
+        alpha = self.config.alpha
+        return alpha * components["miss"] + (1 - alpha) * components["distance"]
+
+    def score_components(self, sequences: Sequence[LogSequence]) -> dict[str, np.ndarray]:
+        """``miss``: fraction of events outside the top-g predictions; ``distance``: squared distance to the
+        centre over the mean training distance. ``score`` = alpha x miss + (1 - alpha) x distance."""
+        _, inspection, inverse = self._inspect(sequences, with_candidates=False)
+        return {"miss": inspection.miss[inverse], "distance": self._distances(inspection.vectors)[inverse]}
+
+    def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
+        """Per window: both components and the missed events (message index, template, its predicted
+        probability, the top-g predictions), least expected first."""
+        unique, inspection, inverse = self._inspect(sequences, with_candidates=True)
+        miss, distance = inspection.miss, self._distances(inspection.vectors)
+        explanations = []
+        for seq, row in zip(sequences, inverse.tolist(), strict=True):
+            offset, ids = truncation_offset(seq, self.config.max_len), unique[row][0]
+            probabilities, candidates = inspection.probabilities[row], inspection.candidates[row]
+            missed = np.flatnonzero(~inspection.hits[row])
+            missed = missed[np.argsort(probabilities[missed], kind="stable")][:EXPLAIN_LIMIT]
+            events = [
+                {
+                    "index": offset + int(p),
+                    "template_id": ids[p],
+                    "probability": float(probabilities[p]),
+                    "predicted": candidates[p].tolist(),
+                }
+                for p in missed
+            ]
+            explanations.append({"miss": float(miss[row]), "distance": float(distance[row]), "missed": events})
+        return explanations
+
+    def save(self, directory: Path) -> None:
+        torch.save(self._fitted_model().state_dict(), directory / WEIGHTS_FILE)
+        state = {"vocab_size": self.vocab_size, "centre": self.centre.tolist(), "distance_scale": self.distance_scale}
+        write_json_atomic(directory / STATE_FILE, state)
+
+    @classmethod
+    def load(cls, directory: Path, config: BertLogAnomConfig, preprocessor: Preprocessor) -> BertLogAnomDetector:
+        state = read_json_object(directory / STATE_FILE, "bertloganom state")
+        weights = directory / WEIGHTS_FILE
+        if not weights.is_file():
+            raise BadInputError(f"bertloganom weights file {weights} is missing")
+        detector = cls(config, preprocessor)
+        detector.vocab_size = int(state["vocab_size"])
+        detector.centre = np.asarray(state["centre"], dtype=np.float64)
+        detector.distance_scale = float(state["distance_scale"])
+        detector.model = BertLogAnomModel(config, detector.vocab_size)
+        try:
+            detector.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        except RuntimeError as exc:
+            raise BadInputError(f"{weights} does not match the bertloganom config: {exc}") from None
+        return detector
+
+    def _encode(self, sequences: Sequence[LogSequence]) -> list[Window]:
+        cfg = self.config
+        return [encode(s, self.preprocessor, self.vocab_size, cfg.max_len, cfg.use_time_gaps) for s in sequences]
+
+    def _inspect(
+        self, sequences: Sequence[LogSequence], with_candidates: bool
+    ) -> tuple[list[Window], Inspection, np.ndarray]:
+        """The distinct windows among ``sequences``, their inspection and each sequence's row in both."""
+        unique, inverse = distinct(self._encode(sequences))
+        return unique, inspect(self._fitted_model(), unique, self.config, with_candidates), inverse
+
+    def _fit_centre(self, windows: list[Window], counts: np.ndarray) -> None:
+        """Centre = count-weighted mean training-window vector; scale = mean training squared distance to it."""
+        vectors = inspect(self._fitted_model(), windows, self.config).vectors
+        self.centre = np.average(vectors, axis=0, weights=counts)
+        self.distance_scale = max(float(np.average(_squared_distance(vectors, self.centre), weights=counts)), 1e-12)
+
+    def _distances(self, vectors: np.ndarray) -> np.ndarray:
+        return _squared_distance(vectors, self.centre) / self.distance_scale
+
+    def _fitted_model(self) -> BertLogAnomModel:
+        if self.model is None:
+            raise BadInputError("bertloganom detector is not fitted")
+        return self.model
+
+
+def _squared_distance(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    return ((vectors - centre) ** 2).sum(axis=1)

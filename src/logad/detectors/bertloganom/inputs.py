@@ -1,0 +1,88 @@
+"""Windows to model inputs: truncated template IDs and gap buckets, deduplication, padded batches."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import torch
+
+from logad.data.types import LogSequence
+from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
+
+PAD, CLS, MASK = 0, 1, 2
+NUM_SPECIAL = 3
+"""Token = template ID + NUM_SPECIAL; the special tokens sit below."""
+GAP_BUCKETS = 32
+GAP_RESOLUTION = 2.0
+"""Gap bucket = floor(GAP_RESOLUTION * log1p(seconds)), capped at GAP_BUCKETS - 1 (about 100 days)."""
+
+Window = tuple[tuple[int, ...], tuple[int, ...]]
+"""(template IDs, gap buckets) of the kept events: hashable, so identical windows are scored once."""
+
+
+@dataclass
+class Batch:
+    """Padded tensors of windows: ``tokens`` / ``gaps`` are (B, 1 + longest) with [CLS] first, then PAD."""
+
+    tokens: torch.Tensor
+    gaps: torch.Tensor
+    lengths: torch.Tensor
+    """Number of events per window (excluding [CLS])."""
+
+    @property
+    def events(self) -> torch.Tensor:
+        """(B, L) bool: positions holding an event (never [CLS] or PAD)."""
+        positions = torch.arange(self.tokens.shape[1])
+        return (positions >= 1) & (positions <= self.lengths[:, None])
+
+
+def encode(sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, max_len: int, use_gaps: bool) -> Window:
+    """The window's last ``max_len`` template IDs (IDs unknown to the model become UNKNOWN_ID) and gap buckets."""
+    start = truncation_offset(sequence, max_len)
+    ids = preprocessor.template_ids(sequence.messages[start:])
+    ids = tuple(i if i < vocab_size else UNKNOWN_ID for i in ids)
+    if not use_gaps or sequence.timestamps is None:
+        return ids, (0,) * len(ids)
+    times = sequence.timestamps[start:]
+    return ids, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)))
+
+
+def gap_bucket(seconds: float) -> int:
+    """Bucket of a gap between consecutive events; negative gaps (clock skew) count as 0."""
+    return min(GAP_BUCKETS - 1, math.floor(GAP_RESOLUTION * math.log1p(max(0.0, seconds))))
+
+
+def truncation_offset(sequence: LogSequence, max_len: int) -> int:
+    """Index in ``sequence.messages`` of the first event the model sees."""
+    return max(0, len(sequence.messages) - max_len)
+
+
+def distinct(windows: Sequence[Window]) -> tuple[list[Window], np.ndarray]:
+    """Distinct windows in first-seen order and, per input window, the index of its distinct window."""
+    index: dict[Window, int] = {}
+    inverse = np.fromiter((index.setdefault(w, len(index)) for w in windows), dtype=np.int64, count=len(windows))
+    return list(index), inverse
+
+
+def collate(windows: Sequence[Window]) -> Batch:
+    """Pad windows to the longest one, with [CLS] at position 0."""
+    width = 1 + max((len(ids) for ids, _ in windows), default=0)
+    tokens = torch.full((len(windows), width), PAD, dtype=torch.long)
+    gaps = torch.zeros((len(windows), width), dtype=torch.long)
+    tokens[:, 0] = CLS
+    for row, (ids, buckets) in enumerate(windows):
+        tokens[row, 1 : 1 + len(ids)] = torch.tensor(ids, dtype=torch.long) + NUM_SPECIAL
+        gaps[row, 1 : 1 + len(buckets)] = torch.tensor(buckets, dtype=torch.long)
+    lengths = torch.tensor([len(ids) for ids, _ in windows], dtype=torch.long)
+    return Batch(tokens, gaps, lengths)
+
+
+def batches(windows: Sequence[Window], batch_size: int, order: Sequence[int] | None = None) -> Iterator[Batch]:
+    """Collated batches of ``windows`` taken in ``order`` (default: as given)."""
+    order = range(len(windows)) if order is None else order
+    for start in range(0, len(order), batch_size):
+        yield collate([windows[i] for i in order[start : start + batch_size]])

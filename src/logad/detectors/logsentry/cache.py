@@ -1,0 +1,37 @@
+"""A bounded least-recently-used cache of per-text model outputs (windows repeat a lot)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class LruCache(Generic[V]):
+    """At most ``capacity`` entries; reading or writing an entry makes it the most recent."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def missing(self, keys: Iterable[str]) -> list[str]:
+        """Distinct keys not cached, in first-seen order."""
+        return [key for key in dict.fromkeys(keys) if key not in self._entries]
+
+    def get(self, key: str) -> V:
+        self._entries.move_to_end(key)
+        return self._entries[key]
+
+    def put(self, key: str, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()

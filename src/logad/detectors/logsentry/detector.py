@@ -1,0 +1,237 @@
+"""LogSentryDetector: contrastive pre-training, fine-tuning and a k-NN vote over a Milvus knowledge base."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from logad.data.types import LogSequence
+from logad.detectors.base import Detector, FitContext
+from logad.detectors.logsentry.cache import LruCache
+from logad.detectors.logsentry.classifier import LogSentryClassifier
+from logad.detectors.logsentry.config import PRESETS, LogSentryConfig
+from logad.detectors.logsentry.encoder import SequenceEncoder
+from logad.detectors.logsentry.finetune import finetune
+from logad.detectors.logsentry.inference import run_batched
+from logad.detectors.logsentry.knowledge import KnowledgeBaseRef
+from logad.detectors.logsentry.labels import distinct_examples, few_label_indices
+from logad.detectors.logsentry.pretrain import pretrain
+from logad.detectors.logsentry.retrieval import fuse
+from logad.detectors.logsentry.text import window_texts
+from logad.detectors.logsentry.training import EpochStats
+from logad.detectors.registry import register_detector
+from logad.errors import BadInputError, ConfigError
+from logad.jsonio import read_json_object, write_json_atomic
+from logad.kb import KnowledgeBase, collection_name, knn_probability, undersample
+from logad.parsing.preprocessor import Preprocessor
+
+RETRIEVAL_ENCODER_DIR = "retrieval_encoder"
+CLASSIFIER_ENCODER_DIR = "classifier_encoder"
+HEAD_FILE = "classifier_head.pt"
+STATE_FILE = "logsentry.json"
+
+
+@register_detector
+class LogSentryDetector(Detector):
+    """Scores are fused anomaly probabilities: beta * p_model + (1 - beta) * p_knn."""
+
+    name = "logsentry"
+    config_class = LogSentryConfig
+    supervised = True
+    scores_are_probabilities = True
+    presets = PRESETS
+
+    def __init__(self, config: LogSentryConfig, preprocessor: Preprocessor) -> None:
+        super().__init__(config, preprocessor)
+        self.retrieval_encoder: SequenceEncoder | None = None
+        self.classifier: LogSentryClassifier | None = None
+        self.kb_ref: KnowledgeBaseRef | None = None
+        self.history: list[EpochStats] = []
+        self._model_dir: Path | None = None
+        self._kb: KnowledgeBase | None = None
+        self._p_model_cache: LruCache[float] = LruCache(config.cache_size)
+        self._embedding_cache: LruCache[np.ndarray] = LruCache(config.cache_size)
+
+    # ---- training -------------------------------------------------------------------------------------------
+    def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        labelled = [seq for seq in train if seq.label is not None]
+        labels = np.array([seq.label for seq in labelled], dtype=int)
+        keep = few_label_indices(labels, cfg.label_fraction, cfg.seed)
+        labelled, labels = [labelled[i] for i in keep], labels[keep]
+        if len(set(labels.tolist())) < 2:
+            raise BadInputError("logsentry needs normal and anomalous training windows; check the labels")
+        texts = window_texts(labelled, self.preprocessor, cfg.placeholder_text)
+        train_texts, train_labels = distinct_examples(texts, labels) if cfg.train_on_distinct else (texts, labels)
+
+        encoder = SequenceEncoder.from_pretrained(cfg.encoder, cfg.max_tokens)
+        if cfg.pretrain_epochs:
+            self.history += pretrain(encoder, train_texts, train_labels, cfg, context.show_progress)
+        self.retrieval_encoder = copy.deepcopy(encoder).eval()
+        self.classifier = LogSentryClassifier(encoder, cfg.head_hidden, cfg.dropout)
+        self.history += finetune(self.classifier, train_texts, train_labels, cfg, context.show_progress)
+        if cfg.beta < 1.0:
+            self._create_knowledge_base(context)
+            self.add_to_knowledge_base(labelled, cfg.tenant, "train", context.show_progress)
+
+    def _create_knowledge_base(self, context: FitContext) -> None:
+        if context.work_dir is None:
+            raise ConfigError("logsentry keeps its knowledge base beside the model: FitContext.work_dir is required")
+        version = context.model_version or f"logsentry-{uuid.uuid4().hex[:12]}"
+        uri = self.config.kb.uri
+        self._model_dir = Path(context.work_dir) / "model"
+        self.kb_ref = KnowledgeBaseRef(
+            uri, collection_name(self.name, version), version, self.retrieval_encoder.hidden_size, self.config.tenant
+        )
+        self._kb = self.kb_ref.open(self.config.kb, self._model_dir, create=True)
+
+    def add_to_knowledge_base(
+        self, sequences: Sequence[LogSequence], tenant: str, source: str, show_progress: bool = False
+    ) -> int:
+        """Embed labelled windows with the pre-trained encoder and upsert them as ``tenant``'s (idempotent by id);
+        ``kb_undersample`` keeps at most that many normal windows per anomalous one. Returns rows written."""
+        labelled = [seq for seq in sequences if seq.label is not None]
+        labels = np.array([seq.label for seq in labelled], dtype=int)
+        keep = undersample(labels, self.config.kb_undersample, self.config.seed)
+        chosen = [labelled[i] for i in keep]
+        if not chosen:
+            raise BadInputError("no labelled windows to add to the knowledge base (pass --labels?)")
+        embeddings = self._embeddings(
+            window_texts(chosen, self.preprocessor, self.config.placeholder_text), show_progress
+        )
+        return self.knowledge_base().upsert(tenant, [seq.id for seq in chosen], embeddings, labels[keep], source)
+
+    # ---- inference ------------------------------------------------------------------------------------------
+    def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        return self.score_tenant(sequences, self.config.tenant)
+
+    def score_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> np.ndarray:
+        """Fused scores using only ``tenant``'s knowledge base rows (p_model alone where it has none)."""
+        parts = self.score_components(sequences, tenant, self.config.k if self.config.beta < 1.0 else 0)
+        return fuse(parts["p_model"], parts["p_knn"], self.config.beta)
+
+    def score_components(self, sequences: Sequence[LogSequence], tenant: str, k: int) -> dict[str, Any]:
+        """``p_model`` and the k-NN vote ``p_knn`` (NaN without neighbours; not computed when ``k`` is 0), plus
+        the raw ``hits`` for benchmarks and explanations."""
+        texts = window_texts(sequences, self.preprocessor, self.config.placeholder_text)
+        p_model = self._p_model(texts)
+        p_knn = np.full(len(texts), np.nan)
+        hits = None
+        if k and texts and self.kb_ref is not None:
+            distinct = list(dict.fromkeys(texts))
+            position = {text: i for i, text in enumerate(distinct)}
+            rows = [position[text] for text in texts]
+            hits = self.knowledge_base().search(tenant, self._embeddings(distinct), k)
+            p_knn = knn_probability(hits.similarities, hits.labels, self.config.knn_temperature)[rows]
+            hits = (hits, rows)
+        return {"p_model": p_model, "p_knn": p_knn, "hits": hits}
+
+    def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
+        parts = self.score_components(sequences, self.config.tenant, self.config.k if self.config.beta < 1 else 0)
+        explanations = []
+        for i in range(len(sequences)):
+            entry: dict[str, Any] = {"p_model": float(parts["p_model"][i])}
+            if parts["hits"] is not None:
+                hits, rows = parts["hits"]
+                row = rows[i]
+                entry["p_knn"] = None if np.isnan(parts["p_knn"][i]) else float(parts["p_knn"][i])
+                entry["neighbours"] = [
+                    {"id": seq_id, "label": int(label), "similarity": round(float(sim), 4)}
+                    for seq_id, label, sim in zip(
+                        hits.seq_ids[row][:5], hits.labels[row], hits.similarities[row], strict=False
+                    )
+                ]
+            explanations.append(entry)
+        return explanations
+
+    def embeddings_of(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        """Retrieval embeddings (pre-trained encoder) of ``sequences``, one row each."""
+        return self._embeddings(window_texts(sequences, self.preprocessor, self.config.placeholder_text))
+
+    def distinct_texts(self, sequences: Sequence[LogSequence]) -> int:
+        """How many distinct encoder inputs ``sequences`` make (what scoring really computes)."""
+        return len(set(window_texts(sequences, self.preprocessor, self.config.placeholder_text)))
+
+    def clear_caches(self) -> None:
+        """Forget cached per-text outputs (for cold-cache timing)."""
+        self._p_model_cache.clear()
+        self._embedding_cache.clear()
+
+    def _p_model(self, texts: list[str]) -> np.ndarray:
+        classifier = self._require(self.classifier)
+        missing = self._p_model_cache.missing(texts)
+        if missing:
+            logits = run_batched(classifier, classifier.encoder, missing, self.config.encode_batch_size, "classify")
+            for text, prob in zip(missing, 1.0 / (1.0 + np.exp(-logits)), strict=True):
+                self._p_model_cache.put(text, float(prob))
+        return np.array([self._p_model_cache.get(text) for text in texts], dtype=float)
+
+    def _embeddings(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        encoder = self._require(self.retrieval_encoder)
+        missing = self._embedding_cache.missing(texts)
+        if missing:
+            vectors = run_batched(
+                lambda batch: encoder(batch)[1], encoder, missing, self.config.encode_batch_size, "embed", show_progress
+            )
+            for text, vector in zip(missing, vectors, strict=True):
+                self._embedding_cache.put(text, vector)
+        return np.stack([self._embedding_cache.get(text) for text in texts]) if texts else np.zeros((0, 1))
+
+    def knowledge_base(self, create: bool = False) -> KnowledgeBase:
+        """The open knowledge base, opened on first use (``create``: make the collection again if it was
+        dropped); refuses one built for another model version."""
+        if self._kb is None:
+            if self.kb_ref is None or self._model_dir is None:
+                raise ConfigError("this logsentry model has no knowledge base (it was trained with beta = 1)")
+            self._kb = self.kb_ref.open(self.config.kb, self._model_dir, create)
+        return self._kb
+
+    def close(self) -> None:
+        """Release the knowledge base (milvus-lite lets one process hold a database at a time)."""
+        if self._kb is not None:
+            self._kb.close()
+            self._kb = None
+
+    @staticmethod
+    def _require(part: Any) -> Any:
+        if part is None:
+            raise ConfigError("logsentry model is not trained or loaded")
+        return part
+
+    # ---- persistence ----------------------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        classifier = self._require(self.classifier)
+        self._require(self.retrieval_encoder).save_pretrained(directory / RETRIEVAL_ENCODER_DIR)
+        classifier.encoder.save_pretrained(directory / CLASSIFIER_ENCODER_DIR)
+        torch.save(classifier.head_state_dict(), directory / HEAD_FILE)
+        ref = None
+        if self.kb_ref is not None:
+            ref = self.kb_ref.relocated(self._model_dir or directory, directory).to_dict()
+        history = [stats.__dict__ for stats in self.history]
+        write_json_atomic(directory / STATE_FILE, {"knowledge_base": ref, "history": history})
+
+    @classmethod
+    def load(cls, directory: Path, config: LogSentryConfig, preprocessor: Preprocessor) -> LogSentryDetector:
+        directory = Path(directory)
+        state = read_json_object(directory / STATE_FILE, "logsentry state")
+        detector = cls(config, preprocessor)
+        detector.retrieval_encoder = SequenceEncoder.from_pretrained(
+            directory / RETRIEVAL_ENCODER_DIR, config.max_tokens
+        ).eval()
+        encoder = SequenceEncoder.from_pretrained(directory / CLASSIFIER_ENCODER_DIR, config.max_tokens)
+        detector.classifier = LogSentryClassifier(encoder, config.head_hidden, config.dropout)
+        detector.classifier.load_head_state_dict(torch.load(directory / HEAD_FILE, weights_only=True))
+        detector.classifier.eval()
+        detector.history = [EpochStats(**stats) for stats in state.get("history", [])]
+        if state.get("knowledge_base"):
+            detector.kb_ref = KnowledgeBaseRef(**state["knowledge_base"])
+            detector._model_dir = directory
+        return detector

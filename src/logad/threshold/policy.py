@@ -1,0 +1,162 @@
+"""One interface for stateful thresholds: decide on a score with the current threshold, then learn from it.
+
+A policy is used the same way offline (test windows streamed in time order) and in serving (one instance per
+tenant and model, persisted through ``state_dict``). A score is anomalous when it is strictly greater than the
+threshold computed *before* the score was seen, so a decision never depends on the score itself or later ones.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from logad.errors import BadInputError
+
+PolicyT = TypeVar("PolicyT", bound="ThresholdPolicy")
+POSITIVE = float(np.finfo(float).tiny)  # lower bound for state fields that must be > 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome for one score; ``valid`` is False for NaN/inf scores, which are never anomalous."""
+
+    score: float
+    threshold: float
+    anomalous: bool
+    valid: bool
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """Per-score thresholds, anomaly flags and validity flags of a stream run through a policy."""
+
+    thresholds: np.ndarray
+    anomalous: np.ndarray
+    valid: np.ndarray
+
+
+class ThresholdPolicy(ABC):
+    """A threshold with state: ``update`` decides with the state before the score, then updates the state."""
+
+    kind: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    def update(self, score: float) -> Decision:
+        """Decide on ``score`` with the current threshold, then learn from it (non-finite scores are skipped)."""
+        score = float(score)
+        threshold = self.threshold()
+        if not math.isfinite(score):
+            return Decision(score, threshold, anomalous=False, valid=False)
+        anomalous = score > threshold
+        self._observe(score)
+        return Decision(score, threshold, anomalous=anomalous, valid=True)
+
+    @abstractmethod
+    def threshold(self) -> float:
+        """The threshold the next score is compared with."""
+
+    @abstractmethod
+    def warm_up(self, normal_scores: np.ndarray) -> None:
+        """Initialise the state from validation scores of normal windows (non-finite ones are dropped)."""
+
+    @abstractmethod
+    def _observe(self, score: float) -> None:
+        """Update the state with a finite score."""
+
+    @abstractmethod
+    def _fields(self) -> dict[str, Any]:
+        """The JSON-serialisable state, without ``kind`` and ``version``."""
+
+    @abstractmethod
+    def _load_fields(self, state: dict[str, Any]) -> None:
+        """Validate every field of ``state`` first, then replace this policy's state with it."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state (plain floats, ints, strings, lists) tagged with ``kind`` and ``version``."""
+        return {"kind": self.kind, "version": self.version, **self._fields()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Replace the state with one from ``state_dict``; BadInputError (and no change) when it does not fit."""
+        if not isinstance(state, dict):
+            raise BadInputError(f"threshold state must be a mapping, not {type(state).__name__}")
+        if state.get("kind") != self.kind:
+            raise BadInputError(f"threshold state is for kind {state.get('kind')!r}, not {self.kind!r}")
+        if state.get("version") != self.version:
+            raise BadInputError(
+                f"{self.kind} threshold state has version {state.get('version')!r}; this logad reads version "
+                f"{self.version}"
+            )
+        self._load_fields({k: v for k, v in state.items() if k not in ("kind", "version")})
+
+
+def run_stream(policy: ThresholdPolicy, scores: np.ndarray) -> StreamResult:
+    """Feed ``scores`` through ``policy`` in order (updating it) and collect its decisions."""
+    decisions = [policy.update(s) for s in np.asarray(scores, dtype=float).ravel()]
+    return StreamResult(
+        thresholds=np.array([d.threshold for d in decisions], dtype=float),
+        anomalous=np.array([d.anomalous for d in decisions], dtype=bool),
+        valid=np.array([d.valid for d in decisions], dtype=bool),
+    )
+
+
+def finite_scores(scores: np.ndarray, what: str) -> np.ndarray:
+    """The finite values of ``scores`` as a flat float array; BadInputError naming ``what`` when there are none."""
+    scores = np.asarray(scores, dtype=float).ravel()
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        raise BadInputError(f"{what}: no finite scores among {scores.size} given")
+    return finite
+
+
+def check_keys(state: dict[str, Any], kind: str, expected: set[str]) -> None:
+    """BadInputError when ``state`` lacks one of ``expected`` or holds others."""
+    missing, unknown = sorted(expected - set(state)), sorted(set(state) - expected)
+    if missing or unknown:
+        raise BadInputError(
+            f"{kind} threshold state: missing field(s) [{', '.join(missing)}], unknown field(s) [{', '.join(unknown)}]"
+        )
+
+
+def read_float(state: dict[str, Any], kind: str, name: str, low: float = -math.inf, high: float = math.inf) -> float:
+    """Field ``name`` as a finite float in [low, high]."""
+    value = state[name]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (math.isfinite(value) and low <= value <= high)
+    ):
+        raise BadInputError(
+            f"{kind} threshold state: {name} must be a finite number in [{low:g}, {high:g}], not {value!r}"
+        )
+    return float(value)
+
+
+def read_int(state: dict[str, Any], kind: str, name: str, low: int = 1) -> int:
+    """Field ``name`` as an int >= low."""
+    value = state[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise BadInputError(f"{kind} threshold state: {name} must be an integer >= {low}, not {value!r}")
+    return value
+
+
+def rebuild(cls: type[PolicyT], kind: str, **kwargs: Any) -> PolicyT:
+    """``cls(**kwargs)`` with the constructor's ValueError turned into BadInputError about the state."""
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise BadInputError(f"{kind} threshold state: {exc}") from None
+
+
+def read_array(state: dict[str, Any], kind: str, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Field ``name`` (nested lists of numbers) as a finite float array of ``shape``."""
+    try:
+        array = np.asarray(state[name], dtype=float)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.shape != shape or not np.isfinite(array).all():
+        raise BadInputError(f"{kind} threshold state: {name} must be finite numbers of shape {shape}")
+    return array

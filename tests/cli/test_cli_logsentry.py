@@ -1,0 +1,104 @@
+"""`logad train --detector logsentry`, evaluate, detect and `logad kb build|info|drop` as separate processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from logad.cli import main
+
+
+def logad(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "logad", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def synth_tenants(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    assert main(["synth", "--out", str(out), "--blocks", "300", "--anomaly-rate", "0.15", "--tenants", "2",
+                 "--seed", "5"]) == 0
+    return out
+
+
+def data_args(folder) -> list[str]:
+    return ["--logs", str(folder / "HDFS.log"), "--labels", str(folder / "anomaly_label.csv")]
+
+
+@pytest.fixture(scope="module")
+def trained(synth_tenants, tiny_bert_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("logsentry")
+    config = folder / "config.yaml"
+    config.write_text(
+        "detector:\n"
+        f"  encoder: {tiny_bert_dir}\n"
+        "  max_tokens: 96\n  pretrain_batch_size: 8\n  finetune_batch_size: 16\n  lr: 0.002\n  head_hidden: 16\n"
+        "  tenant: tenant-0\n"
+        "preset: cpu\n"
+    )
+    model = folder / "model"
+    result = logad("train", "--detector", "logsentry", *data_args(synth_tenants / "tenant-0"), "--format", "hdfs",
+                   "--config", str(config), "--out", str(model), "--quiet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return model, json.loads(result.stdout)
+
+
+def test_train_writes_one_artifact_with_encoders_heads_kb_and_threshold(trained):
+    model, printed = trained
+    manifest = json.loads((model / "logad.json").read_text())
+    assert manifest["detector"] == "logsentry" and manifest["detector_config"]["train_on_distinct"]  # from preset
+    assert manifest["threshold"]["kind"] == "dtpm" and "validation" in manifest["threshold"]["how"]
+    assert set(json.loads((model / "thresholds.json").read_text())) == {"static", "ewma", "dtpm"}
+    files = {path.name for path in (model / "model").iterdir()}
+    assert {"retrieval_encoder", "classifier_encoder", "classifier_head.pt", "logsentry.json", "kb.db"} <= files
+    state = json.loads((model / "model" / "logsentry.json").read_text())
+    assert state["knowledge_base"]["uri"] == "kb.db"  # relative: the artifact can move
+    assert state["knowledge_base"]["model_version"] == manifest["model_version"]
+    assert [h["stage"] for h in state["history"]] == ["pretrain", "finetune", "finetune"]
+    assert 0.0 <= printed["f1"] <= 1.0 and printed["tp"] + printed["fn"] > 0
+
+
+def test_evaluate_and_detect_load_the_artifact(trained, synth_tenants):
+    model, printed = trained
+    evaluated = logad("evaluate", "--model", str(model), *data_args(synth_tenants / "tenant-0"), "--split",
+                      "chrono:0.8", "--json", "--quiet")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    metrics = json.loads(evaluated.stdout)
+    # Same test windows and threshold. Truncated synthetic windows repeat with both labels, and Milvus orders exact
+    # similarity ties arbitrarily, so the k-NN vote may differ slightly; exact round trips are in the detector tests.
+    assert metrics["tp"] + metrics["fn"] == printed["tp"] + printed["fn"]
+    assert abs(metrics["f1"] - printed["f1"]) <= 0.2
+    detected = logad("detect", "--model", str(model), "--logs", str(synth_tenants / "tenant-0" / "HDFS.log"))
+    assert detected.returncode == 0, detected.stderr[-2000:]
+    assert all(json.loads(line)["anomalous"] for line in detected.stdout.splitlines())
+
+
+def test_kb_build_is_idempotent_per_tenant_and_info_and_drop_work(trained, synth_tenants):
+    model, _ = trained
+    before = json.loads(logad("kb", "info", "--model", str(model)).stdout)
+    assert list(before["tenants"]) == ["tenant-0"]
+    args = ["kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", "tenant-1",
+            "--quiet"]
+    first, second = logad(*args), logad(*args)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert json.loads(first.stdout)["tenant_rows"] == json.loads(second.stdout)["tenant_rows"] > 0
+    info = json.loads(logad("kb", "info", "--model", str(model)).stdout)
+    assert set(info["tenants"]) == {"tenant-0", "tenant-1"}
+    assert info["tenants"]["tenant-0"] == before["tenants"]["tenant-0"]
+    dropped = json.loads(logad("kb", "drop", "--model", str(model), "--tenant", "tenant-1").stdout)
+    assert dropped["removed"] == info["tenants"]["tenant-1"]["rows"]
+    assert list(json.loads(logad("kb", "info", "--model", str(model)).stdout)["tenants"]) == ["tenant-0"]
+
+
+def test_kb_commands_reject_models_without_a_knowledge_base_and_bad_tenants(trained, synth_tenants, tmp_path):
+    model, _ = trained
+    bad = logad("kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", 'x" or 1')
+    assert bad.returncode == 2 and "tenant" in bad.stderr and "Traceback" not in bad.stderr
+    baseline = tmp_path / "baseline"
+    trained_baseline = logad("train", "--detector", "baseline", *data_args(synth_tenants / "tenant-0"), "--format",
+                             "hdfs", "--out", str(baseline), "--quiet")
+    assert trained_baseline.returncode == 0
+    refused = logad("kb", "info", "--model", str(baseline))
+    assert refused.returncode == 2 and "has no knowledge base" in refused.stderr

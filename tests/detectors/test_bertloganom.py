@@ -1,0 +1,234 @@
+"""BERT-LogAnom: inputs and masking, both losses, anomaly ranking, determinism, persistence, config checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from logad.data.types import LogSequence
+from logad.detectors import FitContext, get_detector_class
+from logad.detectors.bertloganom import PRESETS, BertLogAnomConfig, BertLogAnomDetector
+from logad.detectors.bertloganom.inference import inspect
+from logad.detectors.bertloganom.inputs import CLS, NUM_SPECIAL, PAD, batches, collate, encode, gap_bucket
+from logad.detectors.bertloganom.losses import CENTRE_EPS, random_mask, round_mask, update_centre
+from logad.detectors.bertloganom.model import BertLogAnomModel
+from logad.detectors.bertloganom.training import masked_forward, train_model
+from logad.errors import BadInputError
+from logad.parsing.preprocessor import Preprocessor
+
+WORDS = ["receiving", "received", "opening", "writing", "verifying", "closing", "deleting", "served", "panic"]
+CYCLE = 8
+"""Normal windows walk templates 0..7 in a cycle; template 8 ("panic") is never seen in training."""
+QUIET = FitContext(show_progress=False)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads, and on shared CPUs OpenMP spinning slows them 50x."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def _message(template: int, n: int) -> str:
+    # distinct token counts keep Drain from merging the templates
+    return " ".join([WORDS[template], *["block"] * template, f"blk_{n}"])
+
+
+def _window(n: int, templates: list[int], label: int = 0) -> LogSequence:
+    messages = [_message(t, n) for t in templates]
+    return LogSequence(f"w{n}", messages, [10.0 * k for k in range(len(templates))], label, n)
+
+
+def _normal(n: int) -> LogSequence:
+    start, length = n % CYCLE, 12 + n % 7
+    return _window(n, [(start + k) % CYCLE for k in range(length)])
+
+
+def _anomalous(n: int) -> LogSequence:
+    templates = [(n + k) % CYCLE for k in range(14)]
+    if n % 2:
+        templates[5:9] = [8, 8, 8, 8]
+    else:
+        templates = list(np.random.default_rng(n).permutation(templates))
+    return _window(n, templates, label=1)
+
+
+def _config(**overrides) -> BertLogAnomConfig:
+    return BertLogAnomConfig(**{**PRESETS["tiny"], "top_g": 2, **overrides})
+
+
+@pytest.fixture(scope="module")
+def preprocessor() -> Preprocessor:
+    pre = Preprocessor()
+    pre.fit(_message(t, n) for n in range(3) for t in range(CYCLE))
+    return pre
+
+
+@pytest.fixture(scope="module")
+def train() -> list[LogSequence]:
+    return [_normal(n) for n in range(120)]
+
+
+@pytest.fixture(scope="module")
+def test_windows() -> list[LogSequence]:
+    return [_normal(n) for n in range(500, 530)] + [_anomalous(n) for n in range(10)]
+
+
+@pytest.fixture(scope="module")
+def fitted(preprocessor, train) -> BertLogAnomDetector:
+    detector = BertLogAnomDetector(_config(epochs=12), preprocessor)
+    validation = [_normal(n) for n in range(300, 320)] + [_anomalous(n) for n in range(3)]
+    detector.fit(train, validation, QUIET)
+    return detector
+
+
+def test_encoding_puts_cls_first_offsets_templates_and_pads(preprocessor):
+    long = _window(0, [k % CYCLE for k in range(40)])
+    long.timestamps[-1] = long.timestamps[-2] - 5  # clock skew counts as gap 0
+    ids, gaps = encode(long, preprocessor, preprocessor.vocab_size, max_len=32, use_gaps=True)
+    assert ids == tuple(preprocessor.template_ids(long.messages[-32:]))
+    assert gaps[0] == 0 and set(gaps[1:-1]) == {gap_bucket(10.0)} and gaps[-1] == 0
+    no_times = LogSequence("x", long.messages[:3])
+    assert encode(no_times, preprocessor, preprocessor.vocab_size, 32, use_gaps=True)[1] == (0, 0, 0)
+    batch = collate([(ids, gaps), ((5, 6), (0, 1)), ((), ())])
+    assert batch.tokens.shape == (3, 33) and batch.lengths.tolist() == [32, 2, 0]
+    assert (batch.tokens[:, 0] == CLS).all()
+    assert batch.tokens[1, 1:3].tolist() == [5 + NUM_SPECIAL, 6 + NUM_SPECIAL]
+    assert (batch.tokens[1, 3:] == PAD).all() and (batch.tokens[2, 1:] == PAD).all()
+
+
+def test_random_mask_hits_only_events_at_the_ratio():
+    windows = [(tuple(range(1, 1 + n)), (0,) * n) for n in (1, 2, 5, 20, 60, 60)]
+    batch = collate(windows)
+    mask = random_mask(batch, 0.15, torch.Generator().manual_seed(0))
+    assert not mask[:, 0].any() and not (mask & ~batch.events).any()
+    counts = mask.sum(dim=1)
+    assert counts.min() >= 1
+    assert counts[-2:].tolist() == [9, 9]  # round(0.15 * 60)
+    again = random_mask(batch, 0.15, torch.Generator().manual_seed(0))
+    assert torch.equal(mask, again)
+
+
+def test_scoring_rounds_mask_every_event_exactly_once():
+    batch = collate([(tuple(range(1, 1 + n)), (0,) * n) for n in (0, 3, 17)])
+    rounds = _config().scoring_rounds
+    total = sum(round_mask(batch, r, rounds).long() for r in range(rounds))
+    assert torch.equal(total.bool(), batch.events) and total.max() == 1
+
+
+def test_mlkp_loss_decreases_on_a_cycle(preprocessor, train):
+    config = _config()
+    torch.manual_seed(0)
+    model = BertLogAnomModel(config, preprocessor.vocab_size)
+    windows = [encode(s, preprocessor, preprocessor.vocab_size, config.max_len, True) for s in train[:32]]
+    batch = next(batches(windows, 32))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    generator = torch.Generator().manual_seed(0)
+    losses = []
+    for _ in range(40):
+        loss, _ = masked_forward(model, batch, random_mask(batch, 0.15, generator))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])
+
+
+def test_centre_is_detached_kept_off_zero_and_training_shrinks_distances(preprocessor, train):
+    vectors = torch.zeros(4, 6, requires_grad=True)
+    centre = update_centre(None, vectors.mean(dim=0), 0.9)
+    assert not centre.requires_grad and (centre.abs() >= CENTRE_EPS).all()
+    config = _config(epochs=6, vhm_weight=1.0)
+    torch.manual_seed(0)
+    model = BertLogAnomModel(config, preprocessor.vocab_size)
+    assert not any("centre" in name for name, _ in model.named_parameters())
+    windows = list({encode(s, preprocessor, preprocessor.vocab_size, config.max_len, True) for s in train})
+
+    def spread() -> float:
+        found = inspect(model, windows, config).vectors
+        return float(((found - found.mean(axis=0)) ** 2).sum(axis=1).mean())
+
+    before = spread()
+    train_model(model, windows, [], config, show_progress=False)
+    assert spread() < 0.5 * before
+
+
+def test_anomalies_score_higher(fitted, test_windows):
+    scores = fitted.score(test_windows)
+    labels = [seq.label for seq in test_windows]
+    assert scores.dtype == np.float64 and scores.shape == (len(test_windows),)
+    assert roc_auc_score(labels, scores) > 0.9
+    parts = fitted.score_components(test_windows)
+    np.testing.assert_allclose(scores, 0.5 * parts["miss"] + 0.5 * parts["distance"])
+    assert fitted.distance_scale > 0 and np.abs(fitted.centre).sum() > 0
+
+
+def test_explain_names_the_unseen_template(fitted):
+    explanation = fitted.explain([_anomalous(1)])[0]
+    assert explanation["miss"] > 0 and explanation["missed"]
+    assert any(event["template_id"] == 0 for event in explanation["missed"])
+    assert all(5 <= e["index"] <= 8 for e in explanation["missed"] if e["template_id"] == 0)
+    probabilities = [e["probability"] for e in explanation["missed"]]
+    assert probabilities == sorted(probabilities)
+
+
+def test_same_seed_same_scores_and_scoring_is_deterministic(preprocessor, train, test_windows):
+    first, second = (BertLogAnomDetector(_config(), preprocessor) for _ in range(2))
+    for detector in (first, second):
+        detector.fit(train, [], QUIET)
+    scores = first.score(test_windows)
+    np.testing.assert_array_equal(scores, first.score(test_windows))
+    np.testing.assert_array_equal(scores, second.score(test_windows))
+
+
+def test_save_load_round_trip(tmp_path, fitted, preprocessor, test_windows):
+    fitted.save(tmp_path)
+    loaded = BertLogAnomDetector.load(tmp_path, fitted.config, preprocessor)
+    np.testing.assert_array_equal(fitted.score(test_windows), loaded.score(test_windows))
+    with pytest.raises(BadInputError, match="does not match"):
+        BertLogAnomDetector.load(tmp_path, _config(hidden=16), preprocessor)
+
+
+@pytest.mark.parametrize(
+    ("gr_bilstm", "time_gaps", "pooling"), [(False, False, "cls"), (True, True, "mean"), (False, True, "attention")]
+)
+def test_variants_fit_and_score(preprocessor, train, test_windows, gr_bilstm, time_gaps, pooling):
+    config = _config(epochs=1, use_gr_bilstm=gr_bilstm, use_time_gaps=time_gaps, pooling=pooling)
+    detector = BertLogAnomDetector(config, preprocessor)
+    detector.fit(train[:40], [], QUIET)
+    scores = detector.score([*test_windows, LogSequence("empty", [])])
+    assert scores.shape == (len(test_windows) + 1,) and np.isfinite(scores).all()
+
+
+def test_empty_inputs(fitted, preprocessor):
+    assert fitted.score([]).shape == (0,)
+    assert fitted.explain([]) == []
+    with pytest.raises(BadInputError, match="non-empty training window"):
+        BertLogAnomDetector(_config(), preprocessor).fit([LogSequence("e", [])], [], QUIET)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"mask_ratio": 0.0}, "mask_ratio"),
+        ({"alpha": 2.0}, "alpha"),
+        ({"pooling": "max"}, "pooling"),
+        ({"hidden": 30, "heads": 4}, "multiple of heads"),
+        ({"mlkp_weight": 0.0, "vhm_weight": 0.0}, "not both 0"),
+        ({"epochs": 0}, "epochs"),
+    ],
+)
+def test_bad_config_raises(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        BertLogAnomConfig(**overrides)
+
+
+def test_registry_and_presets():
+    assert get_detector_class("bertloganom") is BertLogAnomDetector
+    assert BertLogAnomDetector.presets is PRESETS and not BertLogAnomDetector.supervised
+    for overrides in PRESETS.values():
+        BertLogAnomConfig(**overrides)
