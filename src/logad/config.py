@@ -73,3 +73,21 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a mapping, not {type(data).__name__}")
     return data
+
+
+def require_positive(config: Any, names: tuple[str, ...]) -> None:
+    """ValueError naming the first of ``names`` whose value on ``config`` is below 1 (counts, sizes, epochs)."""
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be at least 1, not {getattr(config, name)}")
+
+
+def require_range(
+    name: str, value: float, low: float = 0.0, high: float = 1.0, low_open: bool = False, high_open: bool = False
+) -> None:
+    """ValueError unless ``value`` lies between ``low`` and ``high`` (each end open or closed as given)."""
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        bounds = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{name} must be in {bounds}, not {value}")

@@ -18,8 +18,10 @@ def logad(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def synth_tenants(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
-    assert main(["synth", "--out", str(out), "--blocks", "300", "--anomaly-rate", "0.15", "--tenants", "2",
-                 "--seed", "5"]) == 0
+    assert (
+        main(["synth", "--out", str(out), "--blocks", "300", "--anomaly-rate", "0.15", "--tenants", "2", "--seed", "5"])
+        == 0
+    )
     return out
 
 
@@ -39,8 +41,19 @@ def trained(synth_tenants, tiny_bert_dir, tmp_path_factory):
         "preset: cpu\n"
     )
     model = folder / "model"
-    result = logad("train", "--detector", "logsentry", *data_args(synth_tenants / "tenant-0"), "--format", "hdfs",
-                   "--config", str(config), "--out", str(model), "--quiet")
+    result = logad(
+        "train",
+        "--detector",
+        "logsentry",
+        *data_args(synth_tenants / "tenant-0"),
+        "--format",
+        "hdfs",
+        "--config",
+        str(config),
+        "--out",
+        str(model),
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return model, json.loads(result.stdout)
 
@@ -62,8 +75,16 @@ def test_train_writes_one_artifact_with_encoders_heads_kb_and_threshold(trained)
 
 def test_evaluate_and_detect_load_the_artifact(trained, synth_tenants):
     model, printed = trained
-    evaluated = logad("evaluate", "--model", str(model), *data_args(synth_tenants / "tenant-0"), "--split",
-                      "chrono:0.8", "--json", "--quiet")
+    evaluated = logad(
+        "evaluate",
+        "--model",
+        str(model),
+        *data_args(synth_tenants / "tenant-0"),
+        "--split",
+        "chrono:0.8",
+        "--json",
+        "--quiet",
+    )
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     metrics = json.loads(evaluated.stdout)
     # Same test windows and threshold. Truncated synthetic windows repeat with both labels, and Milvus orders exact
@@ -79,8 +100,16 @@ def test_kb_build_is_idempotent_per_tenant_and_info_and_drop_work(trained, synth
     model, _ = trained
     before = json.loads(logad("kb", "info", "--model", str(model)).stdout)
     assert list(before["tenants"]) == ["tenant-0"]
-    args = ["kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", "tenant-1",
-            "--quiet"]
+    args = [
+        "kb",
+        "build",
+        "--model",
+        str(model),
+        *data_args(synth_tenants / "tenant-1"),
+        "--tenant",
+        "tenant-1",
+        "--quiet",
+    ]
     first, second = logad(*args), logad(*args)
     assert first.returncode == 0, first.stderr[-2000:]
     assert json.loads(first.stdout)["tenant_rows"] == json.loads(second.stdout)["tenant_rows"] > 0
@@ -97,8 +126,17 @@ def test_kb_commands_reject_models_without_a_knowledge_base_and_bad_tenants(trai
     bad = logad("kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", 'x" or 1')
     assert bad.returncode == 2 and "tenant" in bad.stderr and "Traceback" not in bad.stderr
     baseline = tmp_path / "baseline"
-    trained_baseline = logad("train", "--detector", "baseline", *data_args(synth_tenants / "tenant-0"), "--format",
-                             "hdfs", "--out", str(baseline), "--quiet")
+    trained_baseline = logad(
+        "train",
+        "--detector",
+        "baseline",
+        *data_args(synth_tenants / "tenant-0"),
+        "--format",
+        "hdfs",
+        "--out",
+        str(baseline),
+        "--quiet",
+    )
     assert trained_baseline.returncode == 0
     refused = logad("kb", "info", "--model", str(baseline))
     assert refused.returncode == 2 and "has no knowledge base" in refused.stderr

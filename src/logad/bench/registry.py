@@ -14,6 +14,7 @@ ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
 
 _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
+    "bertloganom": "logad.bench.scenarios.bertloganom",
     "load": "logad.bench.scenarios.load",
     "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",

@@ -21,8 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser, format_required=False)
     parser.add_argument("--all", action="store_true", help="print every window, not only anomalous ones")
     parser.add_argument("--batch-size", type=int, default=256, help="windows scored together")
-    parser.add_argument("--threshold", choices=("static", "ewma", "dtpm"),
-                        help="threshold policy, updated window by window in file order (default: the model's)")
+    parser.add_argument(
+        "--threshold",
+        choices=("static", "ewma", "dtpm"),
+        help="threshold policy, updated window by window in file order (default: the model's)",
+    )
     parser.set_defaults(handler=run)
 
 

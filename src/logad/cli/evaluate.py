@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
             for key in ("precision", "recall", "f1", "tp", "fp", "fn", "tn", "roc_auc", "pr_auc", "threshold"):
                 print(f"{key:>10}: {metrics.get(key)}")
             for kind, result in metrics["stream"].items():
-                print(f"{kind:>10}: f1 {result['f1']:.4f}  precision {result['precision']:.4f}  "
-                      f"recall {result['recall']:.4f}  (test windows streamed in time order)")
+                print(
+                    f"{kind:>10}: f1 {result['f1']:.4f}  precision {result['precision']:.4f}  "
+                    f"recall {result['recall']:.4f}  (test windows streamed in time order)"
+                )
     finally:
         model.detector.close()
     return 0

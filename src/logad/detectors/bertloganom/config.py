@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from logad.config import require_positive, require_range
+
 POOLINGS = ("cls", "attention", "mean")
 
 
@@ -54,30 +56,31 @@ class BertLogAnomConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in (
-            "hidden",
-            "layers",
-            "heads",
-            "intermediate",
-            "max_len",
-            "lstm_hidden",
-            "lstm_layers",
-            "top_g",
-            "epochs",
-            "batch_size",
-            "patience",
-        ):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        require_positive(
+            self,
+            (
+                "hidden",
+                "layers",
+                "heads",
+                "intermediate",
+                "max_len",
+                "lstm_hidden",
+                "lstm_layers",
+                "top_g",
+                "epochs",
+                "batch_size",
+                "patience",
+            ),
+        )
         if self.hidden % self.heads:
             raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
-        _check_range("mask_ratio", self.mask_ratio, low_open=True, high_open=True)
-        _check_range("dropout", self.dropout, high_open=True)
-        _check_range("centre_momentum", self.centre_momentum, high_open=True)
-        _check_range("alpha", self.alpha)
-        _check_range("lr", self.lr, low_open=True)
+        require_range("mask_ratio", self.mask_ratio, low_open=True, high_open=True)
+        require_range("dropout", self.dropout, high_open=True)
+        require_range("centre_momentum", self.centre_momentum, high_open=True)
+        require_range("alpha", self.alpha)
+        require_range("lr", self.lr, low_open=True)
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, not {self.weight_decay}")
         if min(self.mlkp_weight, self.vhm_weight) < 0 or self.mlkp_weight + self.vhm_weight == 0:
@@ -87,14 +90,6 @@ class BertLogAnomConfig:
     def scoring_rounds(self) -> int:
         """Deterministic masking rounds at scoring time: each masks about ``mask_ratio`` of the events."""
         return math.ceil(1 / self.mask_ratio)
-
-
-def _check_range(name: str, value: float, low_open: bool = False, high_open: bool = False) -> None:
-    """ValueError unless ``value`` lies in the unit interval with the given open ends."""
-    too_low = value <= 0 if low_open else value < 0
-    too_high = value >= 1 if high_open else value > 1
-    if too_low or too_high:
-        raise ValueError(f"{name} must be in {'(' if low_open else '['}0, 1{')' if high_open else ']'}, not {value}")
 
 
 # Overrides merged under a user's config by `logad train --preset NAME`.

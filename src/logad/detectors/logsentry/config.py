@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from logad.config import require_positive, require_range
 from logad.kb.config import KBConfig
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
@@ -61,24 +62,25 @@ class LogSentryConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _check_range("lr", self.lr, 0.0, 1.0, low_open=True)
-        _check_range("warmup_ratio", self.warmup_ratio, 0.0, 1.0)
-        _check_range("beta", self.beta, 0.0, 1.0)
-        _check_range("cutoff_rate", self.cutoff_rate, 0.0, 1.0, high_open=True)
-        _check_range("label_fraction", self.label_fraction, 0.0, 1.0, low_open=True)
+        require_range("lr", self.lr, low_open=True)
+        require_range("warmup_ratio", self.warmup_ratio)
+        require_range("beta", self.beta)
+        require_range("cutoff_rate", self.cutoff_rate, high_open=True)
+        require_range("label_fraction", self.label_fraction, low_open=True)
         for name in ("ttc_temperature", "knn_temperature"):
-            _check_range(name, getattr(self, name), 0.0, float("inf"), low_open=True)
-        for name in (
-            "max_tokens",
-            "pretrain_batch_size",
-            "finetune_batch_size",
-            "k",
-            "head_hidden",
-            "encode_batch_size",
-            "cache_size",
-        ):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+            require_range(name, getattr(self, name), high=float("inf"), low_open=True)
+        require_positive(
+            self,
+            (
+                "max_tokens",
+                "pretrain_batch_size",
+                "finetune_batch_size",
+                "k",
+                "head_hidden",
+                "encode_batch_size",
+                "cache_size",
+            ),
+        )
         if self.pretrain_epochs < 0 or self.finetune_epochs < 1:
             raise ValueError("pretrain_epochs must be >= 0 and finetune_epochs >= 1")
         unknown = set(self.cutoff_kinds) - set(CUTOFF_KINDS)
@@ -86,17 +88,6 @@ class LogSentryConfig:
             raise ValueError(f"cutoff_kinds must be a non-empty subset of {', '.join(CUTOFF_KINDS)}")
         if self.kb_undersample is not None and self.kb_undersample <= 0:
             raise ValueError(f"kb_undersample must be positive or null, not {self.kb_undersample}")
-
-
-def _check_range(
-    name: str, value: float, low: float, high: float, low_open: bool = False, high_open: bool = False
-) -> None:
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        raise ValueError(
-            f"{name} must be in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}, not {value}"
-        )
 
 
 # Overrides merged under a user's config by `logad train --preset NAME`.
