@@ -37,3 +37,49 @@ def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     transformers.BertModel(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 2-layer, 64-wide Llama saved with a word-piece tokenizer whose EOS is [SEP]."""
+    transformers = pytest.importorskip("transformers")
+    from logad.detectors.logsentry.encoder import resolve_encoder
+
+    directory = tmp_path_factory.mktemp("tiny-llama")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
+    tokenizer.eos_token = "[SEP]"
+    config = transformers.LlamaConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        eos_token_id=tokenizer.sep_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    transformers.LlamaForCausalLM(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_bert64_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like ``tiny_bert_dir`` but 64 wide: bitsandbytes quantises in blocks of 64 (LogLLM's 4-bit path)."""
+    transformers = pytest.importorskip("transformers")
+    from logad.detectors.logsentry.encoder import resolve_encoder
+
+    directory = tmp_path_factory.mktemp("tiny-bert64")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
+    config = transformers.BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=128,
+    )
+    transformers.BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

@@ -16,6 +16,7 @@ _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
     "bertloganom": "logad.bench.scenarios.bertloganom",
     "load": "logad.bench.scenarios.load",
+    "logllm": "logad.bench.scenarios.logllm",
     "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",
 }

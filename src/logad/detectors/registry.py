@@ -11,6 +11,7 @@ _DETECTORS: dict[str, type] = {}
 _BUILTIN_MODULES: dict[str, str] = {
     "baseline": "logad.detectors.baseline",
     "bertloganom": "logad.detectors.bertloganom",
+    "logllm": "logad.detectors.logllm",
     "logsentry": "logad.detectors.logsentry",
 }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logad.bench.common import Dataset, slug
 from logad.bench.registry import BenchResult, register_scenario
 from logad.data.dataset import DataSpec
 from logad.data.shared import shared_data_dir
@@ -18,16 +19,6 @@ from logad.train.runner import TrainRequest, train_model
 SPLIT = "chrono:0.8"
 KINDS = ("static", "ewma", "dtpm")
 _COLUMNS = ["dataset", "detector", *(f"F1 {kind}" for kind in KINDS), "ROC-AUC", "test windows", "anomalies", "train s"]
-
-
-@dataclass
-class Dataset:
-    """One benchmark input: logs, optional session labels and how to window them."""
-
-    name: str
-    logs: Path
-    spec: DataSpec
-    labels: Path | None = None
 
 
 @dataclass
@@ -75,7 +66,7 @@ def bertloganom_scenario(args: argparse.Namespace) -> BenchResult:
     rows = []
     for dataset in _datasets(data, work, args.seed, args.quick):
         for variant in _variants(args.preset):
-            out = work / _slug(dataset.name) / _slug(variant.name)
+            out = work / slug(dataset.name) / slug(variant.name)
             request = TrainRequest(
                 variant.detector, dataset.logs, dataset.spec, out, dataset.labels, SPLIT, show_progress=True
             )
@@ -107,7 +98,3 @@ def bertloganom_scenario(args: argparse.Namespace) -> BenchResult:
             "the test part of the chrono 0.8 split; drift is normal behaviour, never labelled anomalous.",
         ],
     )
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from logad.artifact import load_artifact
+from logad.bench.common import Dataset, baseline_metrics
 from logad.bench.registry import BenchResult, register_scenario
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.shared import shared_data_dir
@@ -158,8 +159,7 @@ def _speed(detector: LogSentryDetector, test: list[LogSequence]) -> dict[str, An
 
 def _baseline_row(args: argparse.Namespace, logs: Path, label_file: Path, spec: DataSpec) -> dict[str, Any]:
     out = Path(args.out) / "logsentry-models" / "baseline-decision-tree"
-    request = TrainRequest("baseline", logs, spec, out, label_file, SPLIT, show_progress=False)
-    test = train_model(request, TrainConfig(seed=args.seed)).metrics["test"]
+    test = baseline_metrics(Dataset("HDFS_2pct", logs, spec, label_file), SPLIT, out, args.seed)
     return {
         "run": "reference",
         "variant": "baseline decision tree (event counts)",

@@ -1,0 +1,33 @@
+"""Pieces several benchmark scenarios share: a dataset description, folder-safe names, the baseline reference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from logad.data.dataset import DataSpec
+from logad.train.config import TrainConfig
+from logad.train.runner import TrainRequest, train_model
+
+
+@dataclass
+class Dataset:
+    """One benchmark input: logs, optional session labels and how to window them."""
+
+    name: str
+    logs: Path
+    spec: DataSpec
+    labels: Path | None = None
+
+
+def slug(name: str) -> str:
+    """``name`` as a folder name: lower case, non-alphanumerics as dashes."""
+    return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+
+
+def baseline_metrics(dataset: Dataset, split: str, out: Path, seed: int) -> dict[str, Any]:
+    """Test metrics of the classic baseline (decision tree on event counts) on the same windows and split: the
+    bar the issues set for the deep detectors."""
+    request = TrainRequest("baseline", dataset.logs, dataset.spec, out, dataset.labels, split, show_progress=False)
+    return train_model(request, TrainConfig(seed=seed)).metrics["test"]

@@ -1,0 +1,123 @@
+"""LogLLMDetector: regex-preprocessed messages -> BERT vectors -> projector -> Llama (QLoRA), three stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from logad.data.types import LogSequence
+from logad.detectors.base import Detector, FitContext
+from logad.detectors.logllm.checkpoints import Resume, find_resume, fingerprint, save_stage
+from logad.detectors.logllm.config import PRESETS, LogLLMConfig
+from logad.detectors.logllm.model import LogLLMModel, build_model
+from logad.detectors.logllm.stages import train_stage
+from logad.detectors.logsentry.cache import LruCache
+from logad.detectors.logsentry.labels import distinct_examples
+from logad.detectors.logsentry.training import EpochStats
+from logad.detectors.registry import register_detector
+from logad.errors import BadInputError, ConfigError
+from logad.jsonio import read_json_object, write_json_atomic
+from logad.parsing.preprocessor import Preprocessor
+
+STATE_FILE = "logllm.json"
+WINDOW_SEPARATOR = "\x1e"  # ASCII record separator: never inside a log message
+
+
+@register_detector
+class LogLLMDetector(Detector):
+    """Scores are P("anomalous") from the LLM's answer, against "normal"."""
+
+    name = "logllm"
+    config_class = LogLLMConfig
+    supervised = True
+    scores_are_probabilities = True
+    presets = PRESETS
+
+    def __init__(self, config: LogLLMConfig, preprocessor: Preprocessor) -> None:
+        super().__init__(config, preprocessor)
+        self.model: LogLLMModel | None = None
+        self.history: list[EpochStats] = []
+        self._probability_cache: LruCache[float] = LruCache(config.cache_size)
+
+    def window_messages(self, sequence: LogSequence) -> list[str]:
+        """The window's last ``max_messages`` messages, masked by the preprocessor's regexes (no parser)."""
+        return [self.preprocessor.mask(message) for message in sequence.messages[-self.config.max_messages :]]
+
+    # ---- training -------------------------------------------------------------------------------------------
+    def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
+        cfg = self.config
+        labelled = [seq for seq in train if seq.label is not None]
+        windows = [self.window_messages(seq) for seq in labelled]
+        labels = np.array([seq.label for seq in labelled], dtype=int)
+        if len(set(labels.tolist())) < 2:
+            raise BadInputError("logllm needs normal and anomalous training windows; check the labels")
+        if cfg.train_on_distinct:
+            keys, labels = distinct_examples([WINDOW_SEPARATOR.join(window) for window in windows], labels)
+            windows = [key.split(WINDOW_SEPARATOR) for key in keys]
+        run_fingerprint = fingerprint(cfg, windows, labels)
+        resume = find_resume(Path(context.work_dir), cfg.stages, run_fingerprint) if context.work_dir else Resume()
+        self.model = build_model(cfg, resume.weights, trainable=True)
+        self.history = list(resume.history)
+        for position, stage in enumerate(cfg.stages):
+            if position < resume.finished:
+                continue
+            self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress)
+            if context.work_dir:
+                save_stage(Path(context.work_dir), position, stage, run_fingerprint, self.model, self.history)
+        self._probability_cache.clear()
+
+    # ---- inference ------------------------------------------------------------------------------------------
+    def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        model = self._require_model()
+        keys = [WINDOW_SEPARATOR.join(self.window_messages(seq)) for seq in sequences]
+        missing = self._probability_cache.missing(keys)
+        fresh: dict[str, float] = {}
+        missing.sort(key=lambda key: key.count(WINDOW_SEPARATOR))
+        show = len(missing) > 10 * self.config.score_batch_size
+        for start in tqdm(range(0, len(missing), self.config.score_batch_size), desc="LLM", disable=not show):
+            chunk = missing[start : start + self.config.score_batch_size]
+            probabilities = model.anomaly_probability([key.split(WINDOW_SEPARATOR) for key in chunk])
+            for key, probability in zip(chunk, probabilities.tolist(), strict=True):
+                fresh[key] = probability
+                self._probability_cache.put(key, probability)
+        return np.array([fresh[key] if key in fresh else self._probability_cache.get(key) for key in keys])
+
+    def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
+        scores = self.score(sequences)
+        return [
+            {
+                "p_anomalous": round(float(score), 4),
+                "answer": "anomalous" if score > 0.5 else "normal",
+                "messages": len(self.window_messages(seq)),
+                "distinct_messages": len(set(self.window_messages(seq))),
+            }
+            for seq, score in zip(sequences, scores, strict=True)
+        ]
+
+    def clear_caches(self) -> None:
+        """Forget cached window probabilities and message vectors (for cold-cache timing)."""
+        self._probability_cache.clear()
+        self._require_model().embedder.cache.clear()
+
+    def _require_model(self) -> LogLLMModel:
+        if self.model is None:
+            raise ConfigError("logllm model is not trained or loaded")
+        return self.model
+
+    # ---- persistence ----------------------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        self._require_model().save_weights(Path(directory))
+        history = [record.__dict__ for record in self.history]
+        write_json_atomic(Path(directory) / STATE_FILE, {"stages": self.config.stages, "history": history})
+
+    @classmethod
+    def load(cls, directory: Path, config: LogLLMConfig, preprocessor: Preprocessor) -> LogLLMDetector:
+        state = read_json_object(Path(directory) / STATE_FILE, "logllm state")
+        detector = cls(config, preprocessor)
+        detector.model = build_model(config, Path(directory), trainable=False)
+        detector.history = [EpochStats(**record) for record in state.get("history", [])]
+        return detector

@@ -1,0 +1,82 @@
+"""Message vectors: each preprocessed message through the encoder, its pooled [CLS] output (linear + tanh).
+
+A masked log has few distinct messages, so vectors are computed once per distinct message: within a training
+micro-batch when the encoder learns, and through a cache whenever its weights are fixed (inference, and the
+training stages that freeze it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+from transformers import PreTrainedTokenizerBase
+
+from logad.detectors.logsentry.cache import LruCache
+
+
+class MessageEmbedder:
+    """Encoder + tokenizer + a cache of frozen-weight vectors keyed by message text."""
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        tokenizer: PreTrainedTokenizerBase,
+        max_tokens: int,
+        cache_size: int,
+        batch_size: int = 64,
+    ) -> None:
+        self.encoder = encoder
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.cache: LruCache[torch.Tensor] = LruCache(cache_size)
+        self.encoded = 0
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.encoder.config.hidden_size)
+
+    def _pooled(self, messages: Sequence[str]) -> torch.Tensor:
+        device = next(self.encoder.parameters()).device
+        batch = self.tokenizer(
+            list(messages), padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        ).to(device)
+        self.encoded += len(messages)
+        return self.encoder(**batch).pooler_output.float()
+
+    def trainable_vectors(self, messages: Sequence[str]) -> tuple[torch.Tensor, list[int]]:
+        """Vectors with gradients for the distinct ``messages`` and, per message, its row."""
+        distinct, rows = distinct_rows(messages)
+        return self._pooled(distinct), rows
+
+    def cached_vectors(self, messages: Sequence[str], show_progress: bool = False) -> tuple[torch.Tensor, list[int]]:
+        """Like ``trainable_vectors`` but without gradients, encoding only messages not cached yet."""
+        missing = self.cache.missing(messages)
+        fresh: dict[str, torch.Tensor] = {}
+        if missing:
+            order = np.argsort([len(message) for message in missing], kind="stable")
+            with (
+                torch.inference_mode(),
+                tqdm(total=len(missing), desc="messages", unit="msg", disable=not show_progress, leave=False) as bar,
+            ):
+                for start in range(0, len(missing), self.batch_size):
+                    chunk = [missing[i] for i in order[start : start + self.batch_size]]
+                    for message, vector in zip(chunk, self._pooled(chunk).cpu(), strict=True):
+                        fresh[message] = vector.clone()
+                        self.cache.put(message, fresh[message])
+                    bar.update(len(chunk))
+        distinct, rows = distinct_rows(messages)
+        device = next(self.encoder.parameters()).device
+        vectors = [fresh[message] if message in fresh else self.cache.get(message) for message in distinct]
+        return (torch.stack(vectors) if vectors else torch.zeros(0, self.hidden_size)).to(device), rows
+
+
+def distinct_rows(messages: Sequence[str]) -> tuple[list[str], list[int]]:
+    """The distinct messages in first-seen order and, per message, its index among them."""
+    distinct = list(dict.fromkeys(messages))
+    row = {message: i for i, message in enumerate(distinct)}
+    return distinct, [row[message] for message in messages]

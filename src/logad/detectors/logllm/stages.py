@@ -1,0 +1,95 @@
+"""The training stages: which parts each one trains, and one stage's loop (AdamW, micro-batches with
+gradient accumulation, step-wise learning-rate decay, minority oversampling)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from logad.detectors.logllm.config import STAGES, LogLLMConfig
+from logad.detectors.logllm.model import LogLLMModel
+from logad.detectors.logllm.sampling import oversample_minority
+from logad.detectors.logsentry.training import EpochStats
+
+# What each stage trains: the LLM's LoRA, the projector, the encoder's LoRA.
+TRAINED_PARTS: dict[str, frozenset[str]] = {
+    "llm": frozenset({"llm"}),
+    "projector": frozenset({"projector"}),
+    "embedder": frozenset({"projector", "encoder"}),
+    "all": frozenset({"llm", "projector", "encoder"}),
+}
+LR_DECAYS_PER_STAGE = 10
+
+
+def set_stage(model: LogLLMModel, stage: str) -> None:
+    """Make exactly ``stage``'s parameters trainable (LoRA weights only inside the LLM and the encoder), put
+    trained parts in train mode, and drop cached message vectors (the encoder may change)."""
+    parts = TRAINED_PARTS[stage]
+    for part, module in (("llm", model.llm), ("encoder", model.encoder)):
+        for name, param in module.named_parameters():
+            param.requires_grad = part in parts and "lora_" in name
+        module.train(part in parts)
+    for param in model.projector.parameters():
+        param.requires_grad = "projector" in parts
+    model.encoder_trainable = "encoder" in parts
+    model.embedder.cache.clear()
+
+
+def train_stage(
+    model: LogLLMModel,
+    windows: list[list[str]],
+    labels: np.ndarray,
+    stage: str,
+    config: LogLLMConfig,
+    show_progress: bool,
+) -> list[EpochStats]:
+    """Train ``stage`` in place; returns one record per epoch and leaves the model in eval mode."""
+    settings = config.stage(stage)
+    set_stage(model, stage)
+    rng = np.random.default_rng(config.seed + STAGES.index(stage))
+    params = [param for param in model.parameters() if param.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=settings.lr)
+    accumulation = config.batch_size // config.micro_batch_size
+    per_epoch = len(oversample_minority(labels, config.minority_ratio, rng))
+    per_epoch = min(per_epoch, settings.max_examples or per_epoch)
+    micro_steps = math.ceil(per_epoch / config.micro_batch_size)
+    decay_every = max(1, micro_steps * settings.epochs // (LR_DECAYS_PER_STAGE + 1))
+    history, step = [], 0
+    for epoch in range(1, settings.epochs + 1):
+        order = rng.permutation(oversample_minority(labels, config.minority_ratio, rng))[:per_epoch]
+        started, total = time.perf_counter(), 0.0
+        bar = tqdm(
+            range(0, per_epoch, config.micro_batch_size),
+            desc=f"{stage} {epoch}/{settings.epochs}",
+            unit="batch",
+            disable=not show_progress,
+            leave=False,
+        )
+        for start in bar:
+            idx = order[start : start + config.micro_batch_size]
+            loss = model.loss([windows[i] for i in idx], labels[idx].tolist())
+            (loss / accumulation).backward()
+            step += 1
+            if step % accumulation == 0 or start + config.micro_batch_size >= per_epoch:
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+            if step % decay_every == 0:
+                for group in optimizer.param_groups:
+                    group["lr"] *= config.lr_decay
+            total += loss.item() * len(idx)
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        history.append(EpochStats(stage, epoch, total / max(per_epoch, 1), per_epoch, time.perf_counter() - started))
+    end_stage(model)
+    return history
+
+
+def end_stage(model: LogLLMModel) -> None:
+    """Back to inference: eval mode, message vectors from the (now fixed) encoder through a fresh cache."""
+    model.eval()
+    model.encoder_trainable = False
+    model.embedder.cache.clear()

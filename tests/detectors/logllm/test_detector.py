@@ -1,0 +1,135 @@
+"""LogLLMDetector on tiny models: three stages with resumable checkpoints, scoring, save/load, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from logad.config import config_from_dict
+from logad.data.types import LogSequence
+from logad.detectors import FitContext
+from logad.detectors.logllm import LogLLMConfig, LogLLMDetector
+from logad.detectors.logllm import detector as detector_module
+from logad.detectors.logllm.config import StageSettings
+from logad.errors import BadInputError, ConfigError
+from logad.parsing.preprocessor import Preprocessor
+
+NORMAL = ["open file f{n}", "read 4096 bytes from f{n}", "close file f{n}"]
+ANOMALOUS = ["open file f{n}", "write failed on f{n} with error 5", "close file f{n}"]
+SMALL_STAGES = {"llm_stage": StageSettings(lr=5e-3, max_examples=8), "all_stage": StageSettings(lr=2e-3)}
+
+
+def _windows(count: int, anomaly_every: int) -> list[LogSequence]:
+    windows = []
+    for n in range(count):
+        bad = n % anomaly_every == 0
+        messages = [m.format(n=n) for m in (ANOMALOUS if bad else NORMAL)] * (1 + n % 2)
+        windows.append(LogSequence(id=f"w{n}", messages=messages, label=int(bad), order=n))
+    return windows
+
+
+def _config(tiny_config, **overrides) -> LogLLMConfig:
+    return tiny_config(**(SMALL_STAGES | overrides))
+
+
+@pytest.fixture(scope="module")
+def preprocessor() -> Preprocessor:
+    pre = Preprocessor()
+    pre.fit(msg for seq in _windows(40, 4) for msg in seq.messages)
+    return pre
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    torch.set_num_threads(1)
+
+
+def test_fit_trains_every_stage_writes_checkpoints_and_round_trips(tiny_config, preprocessor, tmp_path):
+    detector = LogLLMDetector(_config(tiny_config, quantization="none"), preprocessor)
+    detector.fit(_windows(40, 4), [], FitContext(work_dir=tmp_path, show_progress=False))
+    assert [record.stage for record in detector.history] == ["llm", "projector", "embedder", "all"]
+    assert detector.history[0].examples == 8  # stage 1 samples max_examples windows
+    stages = sorted(path.name for path in (tmp_path / "stages").iterdir())
+    assert stages == ["1-llm", "2-projector", "3-embedder", "4-all"]
+    test = _windows(12, 3)
+    scores = detector.score(test)
+    assert scores.shape == (12,) and ((scores > 0) & (scores < 1)).all()
+    detector.save(tmp_path / "model")
+    files = {path.name for path in (tmp_path / "model").iterdir()}
+    assert files == {"llm_adapter", "encoder_adapter", "projector.pt", "logllm.json"}  # adapters, not an LLM copy
+    loaded = LogLLMDetector.load(tmp_path / "model", detector.config, preprocessor)
+    np.testing.assert_allclose(loaded.score(test), scores, atol=1e-5)
+    assert loaded.explain(test[:1])[0]["answer"] in ("normal", "anomalous")
+
+
+def test_4bit_training_and_reload_score_the_same(tiny_config, preprocessor, tmp_path):
+    config = _config(tiny_config, quantization="nf4", skip_stages=("projector", "embedder"))
+    detector = LogLLMDetector(config, preprocessor)
+    detector.fit(_windows(24, 4), [], FitContext(work_dir=tmp_path, show_progress=False))
+    assert "Linear4bit" in {type(m).__name__ for m in detector.model.llm.modules()}
+    test = _windows(8, 3)
+    detector.save(tmp_path / "model")
+    loaded = LogLLMDetector.load(tmp_path / "model", config, preprocessor)
+    # A reloaded 4-bit model uses bitsandbytes' CPU inference layout: same weights, slightly different rounding.
+    np.testing.assert_allclose(loaded.score(test), detector.score(test), atol=2e-2)
+
+
+def test_an_interrupted_fit_resumes_after_its_last_finished_stage(tiny_config, preprocessor, tmp_path, monkeypatch):
+    config = _config(tiny_config, quantization="none")
+    windows = _windows(24, 4)
+    real_train_stage = detector_module.train_stage
+    trained = []
+
+    def crash_in_embedder(model, train_windows, labels, stage, cfg, show_progress):
+        if stage == "embedder":
+            raise KeyboardInterrupt("killed")
+        trained.append(stage)
+        return real_train_stage(model, train_windows, labels, stage, cfg, show_progress)
+
+    monkeypatch.setattr(detector_module, "train_stage", crash_in_embedder)
+    with pytest.raises(KeyboardInterrupt):
+        LogLLMDetector(config, preprocessor).fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
+    resumed = LogLLMDetector(config, preprocessor)
+
+    def record(model, train_windows, labels, stage, cfg, show_progress):
+        trained.append(stage)
+        return real_train_stage(model, train_windows, labels, stage, cfg, show_progress)
+
+    monkeypatch.setattr(detector_module, "train_stage", record)
+    resumed.fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
+    assert trained == ["llm", "projector", "embedder", "all"]  # the first two were not trained again
+    assert [record.stage for record in resumed.history] == ["llm", "projector", "embedder", "all"]
+    # Another config (or other data) does not reuse the checkpoints.
+    trained.clear()
+    other = _config(tiny_config, quantization="none", minority_ratio=0.4)
+    LogLLMDetector(other, preprocessor).fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
+    assert trained == ["llm", "projector", "embedder", "all"]
+
+
+def test_training_without_both_classes_or_with_bad_config_is_refused(tiny_config, preprocessor, tmp_path):
+    only_normal = [seq for seq in _windows(20, 4) if seq.label == 0]
+    with pytest.raises(BadInputError, match="normal and anomalous"):
+        LogLLMDetector(_config(tiny_config), preprocessor).fit(only_normal, [], FitContext(show_progress=False))
+    for bad, message in (
+        ({"skip_stages": ["llm", "projector", "embedder", "all"]}, "no stage"),
+        ({"skip_stages": ["stage9"]}, "unknown stage"),
+        ({"quantization": "int3"}, "quantization"),
+        ({"batch_size": 6, "micro_batch_size": 4}, "multiple"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            config_from_dict(LogLLMConfig, bad)
+    with pytest.raises(ConfigError, match="cannot load"):
+        LogLLMDetector(_config(tiny_config, llm=str(tmp_path / "missing")), preprocessor).fit(
+            _windows(20, 4), [], FitContext(show_progress=False)
+        )
+
+
+def test_packaged_llm_names_resolve_without_a_hub_and_others_pass_through(tmp_path):
+    from logad.detectors.logllm.models import resolve_llm
+
+    assert resolve_llm("meta-llama/Meta-Llama-3-8B", tmp_path) == "meta-llama/Meta-Llama-3-8B"
+    assert resolve_llm(str(tmp_path), tmp_path) == str(tmp_path)
+    assert not any(Path(tmp_path).iterdir())  # nothing converted for names that are not packaged
