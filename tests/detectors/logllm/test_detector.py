@@ -52,7 +52,7 @@ def test_fit_trains_every_stage_writes_checkpoints_and_round_trips(tiny_config, 
     detector.fit(_windows(40, 4), [], FitContext(work_dir=tmp_path, show_progress=False))
     assert [record.stage for record in detector.history] == ["llm", "projector", "embedder", "all"]
     assert detector.history[0].examples == 8  # stage 1 samples max_examples windows
-    stages = sorted(path.name for path in (tmp_path / "stages").iterdir())
+    stages = sorted(path.name.rsplit("-", 1)[0] for path in (tmp_path / "stages").iterdir())
     assert stages == ["1-llm", "2-projector", "3-embedder", "4-all"]
     test = _windows(12, 3)
     scores = detector.score(test)
@@ -102,11 +102,22 @@ def test_an_interrupted_fit_resumes_after_its_last_finished_stage(tiny_config, p
     resumed.fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
     assert trained == ["llm", "projector", "embedder", "all"]  # the first two were not trained again
     assert [record.stage for record in resumed.history] == ["llm", "projector", "embedder", "all"]
-    # Another config (or other data) does not reuse the checkpoints.
+    # A run without the last stage that shares the checkpoint folder reuses the finished prefix: no training.
     trained.clear()
-    other = _config(tiny_config, quantization="none", minority_ratio=0.4)
-    LogLLMDetector(other, preprocessor).fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
+    shared = {"quantization": "none", "checkpoint_dir": str(tmp_path / "stages")}
+    without_last = LogLLMDetector(_config(tiny_config, skip_stages=("all",), **shared), preprocessor)
+    without_last.fit(windows, [], FitContext(work_dir=tmp_path / "other", show_progress=False))
+    assert trained == [] and without_last.history == resumed.history[:3]
+    # Other shared settings, or another first stage, share nothing.
+    LogLLMDetector(_config(tiny_config, minority_ratio=0.4, **shared), preprocessor).fit(
+        windows, [], FitContext(work_dir=tmp_path, show_progress=False)
+    )
     assert trained == ["llm", "projector", "embedder", "all"]
+    trained.clear()
+    LogLLMDetector(_config(tiny_config, skip_stages=("llm",), **shared), preprocessor).fit(
+        windows, [], FitContext(work_dir=tmp_path, show_progress=False)
+    )
+    assert trained == ["projector", "embedder", "all"]
 
 
 def test_training_without_both_classes_or_with_bad_config_is_refused(tiny_config, preprocessor, tmp_path):

@@ -1,7 +1,9 @@
 """Stage checkpoints, so an interrupted training resumes after its last finished stage.
 
-Each finished stage writes ``<work_dir>/stages/<n>-<stage>/`` (adapters, projector, ``stage.json``) atomically.
-A checkpoint is reused only when its fingerprint (config + training data) matches the current run.
+Each finished stage writes ``<root>/<n>-<stage>-<fingerprint>/`` (adapters, projector, ``stage.json``), the
+state file last. A stage's fingerprint covers the training data, the settings every stage shares and the
+stages up to it with their own settings, so runs that share a checkpoint folder also share finished stage
+prefixes (an ablation without the last stage reuses the full run's first stages) and nothing else.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ from logad.detectors.logllm.model import LogLLMModel
 from logad.detectors.logsentry.training import EpochStats
 from logad.jsonio import read_json_object, write_json_atomic
 
-STAGES_DIR = "stages"
 STAGE_STATE = "stage.json"
-# Fields that do not change what training computes.
-_NOT_FINGERPRINTED = ("score_batch_size", "cache_size", "cache_dir")
+# Fields that do not change what a stage computes (each stage's own settings enter through the stage prefix).
+_NOT_FINGERPRINTED = ("score_batch_size", "cache_size", "cache_dir", "checkpoint_dir", "skip_stages")
 
 
 @dataclass
@@ -35,42 +36,53 @@ class Resume:
     history: list[EpochStats] = field(default_factory=list)
 
 
-def fingerprint(config: LogLLMConfig, windows: list[list[str]], labels: np.ndarray) -> str:
-    """Hash of the training-relevant config and the training windows with their labels."""
+def data_digest(windows: list[list[str]], labels: np.ndarray) -> str:
+    """Hash of the training windows with their labels."""
     digest = hashlib.sha256()
-    settings = {k: v for k, v in config_to_dict(config).items() if k not in _NOT_FINGERPRINTED}
-    digest.update(json.dumps(settings, sort_keys=True).encode())
     for window, label in zip(windows, labels.tolist(), strict=True):
         digest.update(json.dumps([label, window]).encode())
     return digest.hexdigest()
 
 
-def stage_dir(root: Path, position: int, stage: str) -> Path:
-    return root / STAGES_DIR / f"{position + 1}-{stage}"
+def stage_fingerprints(config: LogLLMConfig, data: str) -> list[str]:
+    """One fingerprint per stage that runs: data + shared settings + the stages up to it and their settings."""
+    shared = {
+        key: value
+        for key, value in config_to_dict(config).items()
+        if key not in _NOT_FINGERPRINTED and not key.endswith("_stage")
+    }
+    fingerprints = []
+    for position in range(len(config.stages)):
+        prefix = [[stage, config_to_dict(config.stage(stage))] for stage in config.stages[: position + 1]]
+        payload = json.dumps([data, shared, prefix], sort_keys=True).encode()
+        fingerprints.append(hashlib.sha256(payload).hexdigest()[:16])
+    return fingerprints
 
 
-def find_resume(root: Path, stages: list[str], run_fingerprint: str) -> Resume:
-    """The longest run of leading stages with a finished checkpoint of this fingerprint."""
+def stage_dir(root: Path, position: int, stage: str, fingerprint: str) -> Path:
+    return root / f"{position + 1}-{stage}-{fingerprint}"
+
+
+def find_resume(root: Path, stages: list[str], fingerprints: list[str]) -> Resume:
+    """The longest run of leading stages with a finished checkpoint."""
     resume = Resume()
-    for position, stage in enumerate(stages):
-        directory = stage_dir(root, position, stage)
+    for position, (stage, fingerprint) in enumerate(zip(stages, fingerprints, strict=True)):
+        directory = stage_dir(root, position, stage, fingerprint)
         state_file = directory / STAGE_STATE
         if not state_file.is_file():
             break
         state = read_json_object(state_file, "LogLLM stage checkpoint")
-        if state.get("fingerprint") != run_fingerprint:
-            break
         resume = Resume(position + 1, directory, [EpochStats(**record) for record in state["history"]])
     return resume
 
 
 def save_stage(
-    root: Path, position: int, stage: str, run_fingerprint: str, model: LogLLMModel, history: list[EpochStats]
+    root: Path, position: int, stage: str, fingerprint: str, model: LogLLMModel, history: list[EpochStats]
 ) -> None:
     """Write the stage's weights and state; the state file last, so a crash mid-write is never resumed from."""
-    directory = stage_dir(root, position, stage)
+    directory = stage_dir(root, position, stage, fingerprint)
     if directory.exists():
         shutil.rmtree(directory)
     model.save_weights(directory)
-    state = {"stage": stage, "fingerprint": run_fingerprint, "history": [record.__dict__ for record in history]}
+    state = {"stage": stage, "fingerprint": fingerprint, "history": [record.__dict__ for record in history]}
     write_json_atomic(directory / STAGE_STATE, state)

@@ -52,14 +52,15 @@ class LogLLMConfig:
     bitsandbytes (QLoRA), "none" keeps them in ``dtype`` (plain LoRA); ``dtype`` "auto" is bfloat16 on a GPU
     and float32 on the CPU.
 
-    Stages (the authors' code): ``llm`` trains the LLM's LoRA on ``llm_stage.max_examples`` sampled windows to
-    learn the answer template (lr 5e-4); ``projector`` trains the projector alone (lr 5e-4); ``embedder`` the
-    projector and the encoder's LoRA (lr 5e-5); ``all`` everything for 2 epochs (lr 5e-5). ``skip_stages``
-    names stages to leave out (the paper's Table VI ablation). Each stage's learning rate decays by
-    ``lr_decay`` ten times over the stage. ``minority_ratio`` oversamples the rarer class to at least that
-    share of each epoch. Micro-batches of ``micro_batch_size`` accumulate to ``batch_size``. Windows keep
-    their last ``max_messages`` messages, messages their first ``max_message_tokens`` tokens.
-    ``train_on_distinct`` trains on each distinct (masked window, label) once per epoch (windows repeat a lot).
+    Stages (the authors' code): ``llm`` trains the LLM's LoRA on ``llm_stage.max_examples`` sampled windows to learn
+    the answer template (lr 5e-4); ``projector`` trains the projector alone (lr 5e-4); ``embedder`` the projector
+    and the encoder's LoRA (lr 5e-5); ``all`` everything for 2 epochs (lr 5e-5). ``skip_stages`` names stages to
+    leave out (the paper's Table VI ablation). Finished stages are checkpointed in ``checkpoint_dir`` (default
+    ``<out>/stages``) and reused by any run with the same data and stage prefix. Each stage's learning rate decays
+    by ``lr_decay`` ten times over the stage. ``minority_ratio`` oversamples the rarer class to at least that share
+    of each epoch. Micro-batches of ``micro_batch_size`` accumulate to ``batch_size``. Windows keep their last
+    ``max_messages`` messages, messages their first ``max_message_tokens`` tokens. ``train_on_distinct`` trains on
+    each distinct (masked window, label) once per epoch (windows repeat a lot).
     """
 
     llm: str = DEFAULT_LLM
@@ -74,6 +75,7 @@ class LogLLMConfig:
     embedder_stage: StageSettings = field(default_factory=lambda: StageSettings(lr=5e-5))
     all_stage: StageSettings = field(default_factory=lambda: StageSettings(lr=5e-5, epochs=2))
     skip_stages: tuple[str, ...] = ()
+    checkpoint_dir: str | None = None
     lr_decay: float = 0.7
     batch_size: int = 16
     micro_batch_size: int = 4

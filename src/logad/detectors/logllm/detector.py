@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
-from logad.detectors.logllm.checkpoints import Resume, find_resume, fingerprint, save_stage
+from logad.detectors.logllm.checkpoints import Resume, data_digest, find_resume, save_stage, stage_fingerprints
 from logad.detectors.logllm.config import PRESETS, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel, build_model
 from logad.detectors.logllm.stages import train_stage
@@ -24,6 +24,7 @@ from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
 
 STATE_FILE = "logllm.json"
+STAGES_DIR = "stages"
 WINDOW_SEPARATOR = "\x1e"  # ASCII record separator: never inside a log message
 
 
@@ -58,17 +59,24 @@ class LogLLMDetector(Detector):
         if cfg.train_on_distinct:
             keys, labels = distinct_examples([WINDOW_SEPARATOR.join(window) for window in windows], labels)
             windows = [key.split(WINDOW_SEPARATOR) for key in keys]
-        run_fingerprint = fingerprint(cfg, windows, labels)
-        resume = find_resume(Path(context.work_dir), cfg.stages, run_fingerprint) if context.work_dir else Resume()
+        fingerprints = stage_fingerprints(cfg, data_digest(windows, labels))
+        root = self._checkpoint_root(context)
+        resume = find_resume(root, cfg.stages, fingerprints) if root else Resume()
         self.model = build_model(cfg, resume.weights, trainable=True)
         self.history = list(resume.history)
         for position, stage in enumerate(cfg.stages):
             if position < resume.finished:
                 continue
             self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress)
-            if context.work_dir:
-                save_stage(Path(context.work_dir), position, stage, run_fingerprint, self.model, self.history)
+            if root:
+                save_stage(root, position, stage, fingerprints[position], self.model, self.history)
         self._probability_cache.clear()
+
+    def _checkpoint_root(self, context: FitContext) -> Path | None:
+        """``checkpoint_dir`` if set, else ``<work_dir>/stages``; None when there is nowhere to write."""
+        if self.config.checkpoint_dir:
+            return Path(self.config.checkpoint_dir)
+        return Path(context.work_dir) / STAGES_DIR if context.work_dir else None
 
     # ---- inference ------------------------------------------------------------------------------------------
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
