@@ -14,6 +14,7 @@ from logad.detectors.base import Detector, FitContext
 from logad.detectors.logllm.checkpoints import Resume, data_digest, find_resume, save_stage, stage_fingerprints
 from logad.detectors.logllm.config import PRESETS, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel, build_model
+from logad.detectors.logllm.models import allow_inference_layout
 from logad.detectors.logllm.stages import train_stage
 from logad.detectors.logsentry.cache import LruCache
 from logad.detectors.logsentry.labels import distinct_examples
@@ -70,6 +71,7 @@ class LogLLMDetector(Detector):
             self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress)
             if root:
                 save_stage(root, position, stage, fingerprints[position], self.model, self.history)
+        allow_inference_layout(self.model)
         self._probability_cache.clear()
 
     def _checkpoint_root(self, context: FitContext) -> Path | None:

@@ -96,12 +96,25 @@ def _load(loader: Any, what: str, name: str, path: str, config: LogLLMConfig, tr
     return model
 
 
+_PACKING_FLAG = "support_avx512bf16_for_cpu"
+_SAVED_FLAG = "_logad_cpu_packing"
+
+
 def _keep_trainable_4bit_layout(model: nn.Module) -> None:
     """Stop bitsandbytes from repacking 4-bit weights into its CPU inference layout on a gradient-free forward
     (cached message vectors): a repacked layer cannot be trained afterwards (bitsandbytes 0.50)."""
     for module in model.modules():
-        if hasattr(module, "support_avx512bf16_for_cpu"):
-            module.support_avx512bf16_for_cpu = False
+        if hasattr(module, _PACKING_FLAG):
+            setattr(module, _SAVED_FLAG, getattr(module, _PACKING_FLAG))
+            setattr(module, _PACKING_FLAG, False)
+
+
+def allow_inference_layout(model: nn.Module) -> None:
+    """Undo ``_keep_trainable_4bit_layout`` once training is over, so a freshly trained model scores with the
+    same kernels (and the same rounding) as the model reloaded from its artifact."""
+    for module in model.modules():
+        if hasattr(module, _SAVED_FLAG):
+            setattr(module, _PACKING_FLAG, getattr(module, _SAVED_FLAG))
 
 
 def load_llm(config: LogLLMConfig, trainable: bool) -> tuple[nn.Module, PreTrainedTokenizerBase]:
