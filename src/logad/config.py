@@ -75,6 +75,28 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def apply_overrides(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """``data`` with ``KEY=VALUE`` assignments applied: dotted keys reach into nested mappings, values are YAML
+    (``detector.skip_stages=[all]``, ``seed=3``, ``detector.encoder=bert-base-uncased``)."""
+    result = json.loads(json.dumps(data))
+    for assignment in assignments:
+        key, sep, text = assignment.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {assignment!r}: expected KEY=VALUE, e.g. detector.lr=0.001")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"--set {assignment!r}: the value is not valid YAML ({exc})") from None
+        *parents, leaf = key.strip().split(".")
+        target = result
+        for part in parents:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"--set {assignment!r}: {part!r} is not a mapping")
+        target[leaf] = value
+    return result
+
+
 def require_positive(config: Any, names: tuple[str, ...]) -> None:
     """ValueError naming the first of ``names`` whose value on ``config`` is below 1 (counts, sizes, epochs)."""
     for name in names:

@@ -9,7 +9,19 @@ import sys
 from logad import __version__
 from logad.errors import LogadError
 
-COMMAND_MODULES = ("quickstart", "train", "evaluate", "detect", "parse", "synth", "kb", "bench")
+COMMAND_MODULES = (
+    "quickstart",
+    "prepare",
+    "train",
+    "evaluate",
+    "detect",
+    "parse",
+    "synth",
+    "kb",
+    "register",
+    "pipeline",
+    "bench",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

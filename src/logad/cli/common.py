@@ -10,17 +10,29 @@ from logad.artifact import Manifest
 from logad.data.dataset import DataSpec
 
 
+def optional_path(text: str) -> Path | None:
+    """An argparse type: a path, or None for an empty string (workflow parameters pass "" for "not given")."""
+    return Path(text) if text else None
+
+
+def optional_text(text: str) -> str | None:
+    """An argparse type: the text, or None when empty."""
+    return text or None
+
+
 def add_data_arguments(parser: argparse.ArgumentParser, format_required: bool) -> None:
     """--logs, --format, --labels and --window, as every data-reading command takes them."""
     parser.add_argument("--logs", type=Path, required=True, help="log file (plain or .gz)")
     parser.add_argument(
         "--format",
         required=format_required,
+        type=optional_text,
         help="log format name (hdfs, bgl, thunderbird, ...), a Loghub header string, or sessions-jsonl",
     )
-    parser.add_argument("--labels", type=Path, help="per-session label CSV (e.g. anomaly_label.csv)")
+    parser.add_argument("--labels", type=optional_path, help="per-session label CSV (e.g. anomaly_label.csv)")
     parser.add_argument(
         "--window",
+        type=optional_text,
         help="session:REGEX | fixed:N | sliding:N:STEP | time:SECONDS:STEP (default: the format's)",
     )
 

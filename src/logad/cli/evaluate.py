@@ -13,12 +13,17 @@ from logad.data.splits import SplitSpec, split_sequences
 from logad.eval.scoring import labels_of, metrics_for, score_windows
 from logad.eval.streaming import stream_metrics
 
+QUALITY_GATE_FAILED = 3
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="measure a trained model on labelled logs")
     parser.add_argument("--model", type=Path, required=True, help="artifact directory written by `logad train`")
     add_data_arguments(parser, format_required=False)
     parser.add_argument("--split", help="score only the test part of this split (chrono:TRAIN or random:TRAIN:SEED)")
+    parser.add_argument(
+        "--min-f1", type=float, help="quality gate: exit with status 3 when the F1 is below this (pipelines use it)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
@@ -49,4 +54,7 @@ def run(args: argparse.Namespace) -> int:
                 )
     finally:
         model.detector.close()
+    if args.min_f1 is not None and not metrics["f1"] >= args.min_f1:
+        note(f"logad evaluate: quality gate failed: F1 {metrics['f1']:.4f} is below --min-f1 {args.min_f1}")
+        return QUALITY_GATE_FAILED
     return 0

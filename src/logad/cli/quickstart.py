@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from logad.artifact import load_artifact
+from logad.artifact import load_artifact, read_manifest
 from logad.cli.common import note
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.synth import SynthConfig, generate
 from logad.eval.scoring import labels_of, metrics_for, score_windows
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.pipeline.local import run_local
+from logad.pipeline.spec import PipelineParams
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,16 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir, model_dir = args.out / "data", args.out / "model"
+    data_dir, workdir = args.out / "data", args.out / "pipeline"
+    model_dir = workdir / "model"
     generate(SynthConfig(kind="hdfs", blocks=args.blocks, tenants=2, seed=args.seed), data_dir)
     note(f"1/3 synthetic logs for 2 tenants in {data_dir}")
     train_dir = data_dir / "tenant-0"
-    request = TrainRequest(
-        args.detector, train_dir / "HDFS.log", DataSpec("hdfs"), model_dir, train_dir / "anomaly_label.csv"
+    params = PipelineParams(
+        logs=str(train_dir / "HDFS.log"),
+        format="hdfs",
+        labels=str(train_dir / "anomaly_label.csv"),
+        tenant="tenant-0",
+        workdir=str(workdir),
+        registry=str(args.out / "registry"),
     )
-    manifest = train_model(request, TrainConfig(seed=args.seed))
+    run_local(args.detector, params, note)
+    manifest = read_manifest(model_dir)
     note(
-        f"2/3 trained {manifest.model_version} on tenant-0 -> {model_dir}; test F1 {manifest.metrics['test']['f1']:.3f}"
+        f"2/3 pipeline (prepare, train, evaluate, register) trained {manifest.model_version} on tenant-0 -> "
+        f"{model_dir}; test F1 {manifest.metrics['test']['f1']:.3f}"
     )
     other = data_dir / "tenant-1"
     model = load_artifact(model_dir)

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from logad.cli.common import add_data_arguments, note
-from logad.config import config_from_dict, load_config_file
+from logad.cli.common import add_data_arguments, note, optional_path, optional_text
+from logad.config import apply_overrides, config_from_dict, load_config_file
 from logad.data.dataset import DataSpec
 from logad.detectors.registry import available_detectors
 from logad.train.config import TrainConfig
@@ -20,14 +20,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser, format_required=True)
     parser.add_argument("--split", default="chrono:0.8", help="chrono:TRAIN or random:TRAIN:SEED")
     parser.add_argument("--out", type=Path, required=True, help="artifact directory to write")
-    parser.add_argument("--config", type=Path, help="JSON or YAML run config (see TrainConfig)")
-    parser.add_argument("--preset", help="detector preset, e.g. logsentry's 'cpu' (overrides the config's preset)")
+    parser.add_argument("--config", type=optional_path, help="JSON or YAML run config (see TrainConfig)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one run-config field (dotted key, YAML value), e.g. detector.skip_stages=[all]; repeatable",
+    )
+    parser.add_argument(
+        "--preset", type=optional_text, help="detector preset, e.g. logsentry's 'cpu' (overrides the config's preset)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from_dict(TrainConfig, load_config_file(args.config) if args.config else {}, "config")
+    data = apply_overrides(load_config_file(args.config) if args.config else {}, args.set)
+    config = config_from_dict(TrainConfig, data, "config")
     if args.preset:
         config.preset = args.preset
     request = TrainRequest(

@@ -24,11 +24,11 @@ from pymilvus.exceptions import MilvusException
 
 from logad.errors import BadInputError, LogadError
 from logad.kb.config import KBConfig, is_server_uri
+from logad.tenants import check_tenant
 
 PROP_MODEL_VERSION = "logad.model_version"
 PROP_DIM = "logad.dim"
 MAX_K = 16384  # Milvus's largest search limit
-_TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _COLLECTION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
 _MAX_TENANT, _MAX_SEQ_ID, _MAX_SOURCE = 64, 512, 1024
 _TENANT_SCAN_BATCH = 1000
@@ -61,16 +61,6 @@ def collection_name(detector: str, model_version: str) -> str:
     digest = hashlib.sha256(f"{detector}\0{model_version}".encode()).hexdigest()[:10]
     readable = re.sub(r"[^A-Za-z0-9_]", "_", f"{detector}_{model_version}")
     return f"logad_{readable[: 255 - len('logad__') - len(digest)]}_{digest}"
-
-
-def check_tenant(tenant: str) -> str:
-    """``tenant`` if it is a safe tenant name (it is put into filter expressions), else BadInputError."""
-    if not isinstance(tenant, str) or not _TENANT_RE.fullmatch(tenant):
-        raise BadInputError(
-            f"tenant name {tenant!r} is invalid: use 1-63 letters, digits, '_', '.' or '-', starting with a letter "
-            "or digit"
-        )
-    return tenant
 
 
 def display_uri(uri: str) -> str:

@@ -1,0 +1,98 @@
+"""`logad pipeline render|submit|run-local`: the training pipelines as Argo WorkflowTemplates, or run here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from logad.cli.common import note
+from logad.config import config_from_dict, load_config_file
+from logad.detectors.registry import available_detectors
+from logad.errors import ConfigError
+from logad.pipeline.local import run_local
+from logad.pipeline.spec import PARAMETERS, PipelineParams
+
+GENERATED = Path("pipelines/generated")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("pipeline", help="render, submit or locally run the training pipelines")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    render = actions.add_parser("render", help="write one WorkflowTemplate YAML per detector")
+    render.add_argument("--out", type=Path, default=GENERATED, help=f"folder for the YAML (default {GENERATED})")
+    render.add_argument("--values", type=Path, help="YAML/JSON cluster settings (image, volume, nodes, GPUs, ...)")
+    render.set_defaults(handler=run_render)
+
+    submit = actions.add_parser("submit", help="create the WorkflowTemplate and submit a run to an Argo server")
+    submit.add_argument("--detector", required=True, choices=available_detectors())
+    submit.add_argument("--values", type=Path, help="YAML/JSON cluster settings")
+    submit.add_argument("--host", default=os.environ.get("ARGO_SERVER"), help="Argo server URL (env ARGO_SERVER)")
+    submit.add_argument("--namespace", default=os.environ.get("ARGO_NAMESPACE", "argo"))
+    submit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="workflow parameter")
+    submit.set_defaults(handler=run_submit)
+
+    local = actions.add_parser("run-local", help="run the same DAG here, step by step, on local files")
+    local.add_argument("--detector", required=True, choices=available_detectors())
+    for name in PARAMETERS:
+        local.add_argument(f"--{name.replace('_', '-')}", dest=name, required=name in ("logs", "format"))
+    local.set_defaults(handler=run_run_local)
+
+
+def _settings(path: Path | None):
+    from logad_pipelines import ClusterSettings
+
+    return config_from_dict(ClusterSettings, load_config_file(path) if path else {}, "cluster settings")
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from logad_pipelines import render_all
+
+    for path in render_all(args.out, _settings(args.values)):
+        note(f"wrote {path}")
+    return 0
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    from hera.workflows import Workflow, WorkflowsService
+    from hera.workflows.models import WorkflowTemplateRef
+
+    from logad_pipelines import workflow_template
+
+    if not args.host:
+        raise ConfigError("no Argo server: pass --host or set ARGO_SERVER (token from ARGO_TOKEN)")
+    service = WorkflowsService(host=args.host, namespace=args.namespace, token=os.environ.get("ARGO_TOKEN"))
+    template = workflow_template(args.detector, _settings(args.values))
+    template.workflows_service, template.namespace = service, args.namespace
+    template.update()  # creates it when missing
+    params = dict(_parameter(text) for text in args.param)
+    workflow = Workflow(
+        generate_name=f"{template.name}-",
+        namespace=args.namespace,
+        workflow_template_ref=WorkflowTemplateRef(name=template.name),
+        arguments=params,
+        workflows_service=service,
+    )
+    created = workflow.create()
+    print(json.dumps({"workflow": created.metadata.name, "namespace": args.namespace}))
+    return 0
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or name not in PARAMETERS:
+        raise ConfigError(f"--param {text!r}: expected NAME=VALUE with NAME one of {', '.join(PARAMETERS)}")
+    return name, value
+
+
+def run_run_local(args: argparse.Namespace) -> int:
+    given = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
+    try:
+        params = PipelineParams(**given)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    record = run_local(args.detector, params, note)
+    print(json.dumps({"detector": args.detector, "workdir": params.workdir, "steps": record}))
+    return 0

@@ -1,0 +1,139 @@
+"""The steps of a detector's training pipeline, each a `logad` command line over named parameters.
+
+prepare (parse + window once) -> train (LogSentry: pre-train + fine-tune; LogLLM: one step per stage, each
+resuming the previous stage's checkpoint; others: train) -> evaluate with a quality gate on the held-out split ->
+(LogSentry) populate the tenant's knowledge base -> register the version for the tenant. Arguments hold
+``{parameter}`` placeholders: the local runner fills in values, the Argo renderer workflow-parameter expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from logad.config import require_range
+
+# Workflow parameters, in the order they are declared; optional ones take "" for "not given".
+PARAMETERS = (
+    "logs",
+    "format",
+    "labels",
+    "window",
+    "split",
+    "preset",
+    "config",
+    "min_f1",
+    "tenant",
+    "workdir",
+    "registry",
+)
+WINDOWS = "{workdir}/data/windows.jsonl"
+MODEL = "{workdir}/model"
+LOGLLM_STAGES = (("stage-1", ["projector", "embedder", "all"]), ("stage-2", ["all"]), ("stage-3", []))
+
+
+@dataclass
+class PipelineParams:
+    """Values of the workflow parameters for one run (strings, as Argo passes them)."""
+
+    logs: str
+    format: str
+    labels: str = ""
+    window: str = ""
+    split: str = "chrono:0.8"
+    preset: str = ""
+    config: str = ""
+    min_f1: str = "0.0"
+    tenant: str = "default"
+    workdir: str = "runs/pipeline"
+    registry: str = "runs/registry"
+
+    def __post_init__(self) -> None:
+        try:
+            require_range("min_f1", float(self.min_f1))
+        except ValueError as exc:
+            raise ValueError(f"min_f1: {exc}") from None
+
+    def values(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the DAG: a `logad` command line (with placeholders), the steps it waits for, and whether it is
+    a training step that runs as a distributed job."""
+
+    name: str
+    args: tuple[str, ...]
+    depends: tuple[str, ...] = ()
+    distributed: bool = False
+
+    def command(self, values: dict[str, str]) -> list[str]:
+        """The arguments with every ``{parameter}`` filled in from ``values``."""
+        return [arg.format(**values) for arg in self.args]
+
+
+def _data_args(logs: str, format_: str, labels: str | None = None) -> tuple[str, ...]:
+    """--logs and --format, and --labels when the data has them in a separate file."""
+    return ("--logs", logs, "--format", format_) + (("--labels", labels) if labels else ())
+
+
+def _prepared_data() -> tuple[str, ...]:
+    """The prepare step's output: sessions-jsonl with the labels inside."""
+    return _data_args(WINDOWS, "sessions-jsonl")
+
+
+def _train_step(name: str, detector: str, out: str, depends: str, settings: tuple[str, ...] = ()) -> Step:
+    args = (
+        "train",
+        "--detector",
+        detector,
+        *_prepared_data(),
+        "--split",
+        "{split}",
+        "--config",
+        "{config}",
+        "--preset",
+        "{preset}",
+        *settings,
+        "--out",
+        out,
+        "--quiet",
+    )
+    return Step(name, args, (depends,), distributed=True)
+
+
+def _training_steps(detector: str) -> list[Step]:
+    if detector == "logllm":
+        steps, previous = [], "prepare"
+        for position, (name, skipped) in enumerate(LOGLLM_STAGES):
+            settings = ("--set", f"detector.skip_stages=[{','.join(skipped)}]")
+            settings += ("--set", "detector.checkpoint_dir={workdir}/stages")
+            out = MODEL if position == len(LOGLLM_STAGES) - 1 else f"{{workdir}}/{name}"
+            steps.append(_train_step(name, detector, out, previous, settings))
+            previous = name
+        return steps
+    return [_train_step("pre-train" if detector == "logsentry" else "train", detector, MODEL, "prepare")]
+
+
+def pipeline_steps(detector: str) -> list[Step]:
+    """The DAG for ``detector``, in an order that respects every dependency."""
+    prepare = Step(
+        "prepare",
+        ("prepare", *_data_args("{logs}", "{format}", "{labels}"), "--window", "{window}", "--out", WINDOWS, "--quiet"),
+    )
+    training = _training_steps(detector)
+    trained = training[-1].name
+    evaluate = Step(
+        "evaluate",
+        ("evaluate", "--model", MODEL, *_prepared_data(), "--split", "{split}", "--min-f1", "{min_f1}", "--json"),
+        (trained,),
+    )
+    steps = [prepare, *training, evaluate]
+    gate = "evaluate"
+    if detector == "logsentry":
+        kb = ("kb", "build", "--model", MODEL, *_prepared_data(), "--tenant", "{tenant}")
+        steps.append(Step("knowledge-base", (*kb, "--quiet"), (gate,)))
+        gate = "knowledge-base"
+    register = ("register", "--model", MODEL, "--registry", "{registry}", "--tenant", "{tenant}")
+    steps.append(Step("register", register, (gate,)))
+    return steps
