@@ -18,25 +18,35 @@ def shared_data() -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A randomly initialised 2-layer, 32-wide BERT saved with all-MiniLM-L6-v2's real tokenizer (no download)."""
+def _tiny_bert(directory: Path, hidden: int) -> Path:
+    """A randomly initialised 2-layer BERT of width ``hidden`` saved with all-MiniLM-L6-v2's real tokenizer."""
     transformers = pytest.importorskip("transformers")
     from logad.detectors.logsentry.encoder import resolve_encoder
 
-    directory = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
     config = transformers.BertConfig(
         vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
+        hidden_size=hidden,
         num_hidden_layers=2,
         num_attention_heads=2,
-        intermediate_size=64,
+        intermediate_size=2 * hidden,
         max_position_embeddings=128,
     )
     transformers.BertModel(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-wide BERT (no download)."""
+    return _tiny_bert(tmp_path_factory.mktemp("tiny-bert"), 32)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert64_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like ``tiny_bert_dir`` but 64 wide: bitsandbytes quantises in blocks of 64 (LogLLM's 4-bit path)."""
+    return _tiny_bert(tmp_path_factory.mktemp("tiny-bert64"), 64)
 
 
 @pytest.fixture(scope="session")
@@ -60,26 +70,5 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pad_token_id=tokenizer.pad_token_id,
     )
     transformers.LlamaForCausalLM(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
-
-
-@pytest.fixture(scope="session")
-def tiny_bert64_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Like ``tiny_bert_dir`` but 64 wide: bitsandbytes quantises in blocks of 64 (LogLLM's 4-bit path)."""
-    transformers = pytest.importorskip("transformers")
-    from logad.detectors.logsentry.encoder import resolve_encoder
-
-    directory = tmp_path_factory.mktemp("tiny-bert64")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
-    config = transformers.BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=128,
-    )
-    transformers.BertModel(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
