@@ -56,7 +56,9 @@ def _launcher(settings: ClusterSettings) -> list[str]:
     """The command that starts `logad` in a one-node training pod."""
     if settings.processes_per_node == 1:
         return ["logad"]
-    return ["torchrun", "--standalone", "--nnodes=1", f"--nproc-per-node={settings.processes_per_node}", "-m", "logad"]
+    # "--" keeps torchrun from taking logad options that prefix its own (--logs would match --logs-specs).
+    processes = f"--nproc-per-node={settings.processes_per_node}"
+    return ["torchrun", "--standalone", "--nnodes=1", processes, "-m", "logad", "--"]
 
 
 def _container(step: Step, settings: ClusterSettings) -> Container:

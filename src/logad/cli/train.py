@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         show_progress=not args.quiet,
     )
     manifest = train_model(request, config)
+    if manifest is None:  # a helper rank of a distributed run: rank 0 reports and writes the artifact
+        return 0
     note(manifest.metrics["read"])
     note(f"threshold {manifest.threshold['value']:.6g} ({manifest.threshold['how']})")
     print(json.dumps({"model_version": manifest.model_version, "out": str(args.out), **manifest.metrics["test"]}))

@@ -23,6 +23,7 @@ from logad.parsing.preprocessor import Preprocessor
 from logad.threshold.fitting import fit_threshold_policies
 from logad.threshold.selection import ThresholdChoice, choose_threshold
 from logad.train.config import TrainConfig
+from logad.train.distributed import is_main_process
 
 
 @dataclass
@@ -38,8 +39,11 @@ class TrainRequest:
     show_progress: bool = True
 
 
-def train_model(request: TrainRequest, config: TrainConfig) -> Manifest:
-    """Train ``request.detector`` on the training part of the split and write the artifact."""
+def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
+    """Train ``request.detector`` on the training part of the split and write the artifact.
+
+    Under a multi-process launcher every rank trains; rank 0 alone then measures and writes the artifact, and the
+    other ranks return None."""
     cls = get_detector_class(request.detector)
     detector_config = detector_config_for(cls, config.preset, config.detector)
     data_spec = replace(request.data, max_len=config.max_window_len or request.data.max_len).resolved()
@@ -51,7 +55,10 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest:
     preprocessor = Preprocessor(config.preprocess)
     detector: Detector = cls(detector_config, preprocessor)
     try:
-        metrics, choice, policies = _fit_and_measure(request, config, detector, split, model_version)
+        measured = _fit_and_measure(request, config, detector, split, model_version)
+        if measured is None:
+            return None
+        metrics, choice, policies = measured
         manifest = Manifest(
             detector=request.detector,
             model_version=model_version,
@@ -77,9 +84,10 @@ def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any]
 
 def _fit_and_measure(
     request: TrainRequest, config: TrainConfig, detector: Detector, split: DataSplit, model_version: str
-) -> tuple[dict[str, Any], ThresholdChoice, dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Any], ThresholdChoice, dict[str, dict[str, Any]]] | None:
     """Fit the preprocessor and detector, choose the static threshold and fit the stateful policies on validation
-    windows, measure on test windows (the policies on the test windows streamed in time order)."""
+    windows, measure on test windows (the policies on the test windows streamed in time order); None on ranks
+    other than 0 of a distributed run, which only help to fit."""
     preprocessor = detector.preprocessor
     train = _training_windows(split.train, detector.supervised, config.unsupervised_train_on)
     started = time.perf_counter()
@@ -89,6 +97,8 @@ def _fit_and_measure(
     context = FitContext(config.seed, request.out, request.show_progress, model_version)
     detector.fit(train, split.validation, context)
     train_seconds = time.perf_counter() - started
+    if not is_main_process():
+        return None
 
     val_scores = score_windows(detector, split.validation, config.score_batch_size, request.show_progress)
     val_labels = labels_of(split.validation) if detector.supervised else None

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
 from logad.detectors.bertloganom.config import PRESETS, BertLogAnomConfig
@@ -20,8 +21,12 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
+from logad.train.checkpoints import EpochCheckpoints, fingerprint
+from logad.train.distributed import distributed
+from logad.train.history import EpochStats
 
 WEIGHTS_FILE = "bertloganom.pt"
+CHECKPOINTS_DIR = "checkpoints"
 STATE_FILE = "bertloganom.json"
 EXPLAIN_LIMIT = 5
 """Missed events listed per window by ``explain``, least expected first."""
@@ -47,6 +52,7 @@ class BertLogAnomDetector(Detector):
         self.model: BertLogAnomModel | None = None
         self.centre = np.zeros(0)
         self.distance_scale = 1.0
+        self.history: list[EpochStats] = []
 
     def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
         cfg = self.config
@@ -61,7 +67,11 @@ class BertLogAnomDetector(Detector):
             windows, held_out = unique, distinct(held_out)[0]
         torch.manual_seed(cfg.seed)
         self.model = BertLogAnomModel(cfg, self.vocab_size)
-        train_model(self.model, windows, held_out, cfg, context.show_progress)
+        torch.manual_seed(cfg.seed + distributed().rank)  # dropout differs per rank; the weights start equal
+        root = Path(context.work_dir) / CHECKPOINTS_DIR if context.work_dir else None
+        run = fingerprint(config_to_dict(cfg), self.vocab_size, windows, held_out)
+        checkpoints = EpochCheckpoints(root, run, writer=distributed().is_main)
+        self.history = train_model(self.model, windows, held_out, cfg, context.show_progress, checkpoints)
         self._fit_centre(unique, np.bincount(inverse))
 
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
@@ -100,7 +110,12 @@ class BertLogAnomDetector(Detector):
 
     def save(self, directory: Path) -> None:
         torch.save(self._fitted_model().state_dict(), directory / WEIGHTS_FILE)
-        state = {"vocab_size": self.vocab_size, "centre": self.centre.tolist(), "distance_scale": self.distance_scale}
+        state = {
+            "vocab_size": self.vocab_size,
+            "centre": self.centre.tolist(),
+            "distance_scale": self.distance_scale,
+            "history": [record.__dict__ for record in self.history],
+        }
         write_json_atomic(directory / STATE_FILE, state)
 
     @classmethod
@@ -113,6 +128,7 @@ class BertLogAnomDetector(Detector):
         detector.vocab_size = int(state["vocab_size"])
         detector.centre = np.asarray(state["centre"], dtype=np.float64)
         detector.distance_scale = float(state["distance_scale"])
+        detector.history = [EpochStats(**record) for record in state.get("history", [])]
         detector.model = BertLogAnomModel(config, detector.vocab_size)
         try:
             detector.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))

@@ -3,23 +3,45 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
+from torch import nn
 from tqdm.auto import tqdm
 
 from logad.detectors.bertloganom.config import BertLogAnomConfig
-from logad.detectors.bertloganom.inputs import NUM_SPECIAL, Batch, Window, batches
+from logad.detectors.bertloganom.inputs import NUM_SPECIAL, Batch, Window, batches, collate
 from logad.detectors.bertloganom.losses import apply_mask, mlkp_loss, random_mask, update_centre, vhm_loss
 from logad.detectors.bertloganom.model import BertLogAnomModel
+from logad.train.checkpoints import EpochCheckpoints
+from logad.train.distributed import distributed
+from logad.train.history import EpochStats
 
 MAX_GRAD_NORM = 1.0
 
 
-def masked_forward(model: BertLogAnomModel, batch: Batch, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+class MaskedKeyPredictor(nn.Module):
+    """The model with its masked-log-key head in one forward pass, so DDP sees every trained parameter used."""
+
+    def __init__(self, model: BertLogAnomModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, tokens: torch.Tensor, gaps: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits over template IDs at the ``mask`` positions (replaced by [MASK]) and the window vectors."""
+        states, vectors = self.model(apply_mask(tokens, mask), gaps)
+        return self.model.predict(states[mask]), vectors
+
+
+def masked_forward(predictor: nn.Module, batch: Batch, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """MLKP loss and window vectors of ``batch`` with the ``mask`` positions replaced by [MASK]."""
-    states, vectors = model(apply_mask(batch.tokens, mask), batch.gaps)
-    return mlkp_loss(model.predict(states[mask]), batch.tokens[mask] - NUM_SPECIAL), vectors
+    logits, vectors = predictor(batch.tokens, batch.gaps, mask)
+    return mlkp_loss(logits, batch.tokens[mask] - NUM_SPECIAL), vectors
 
 
 def total_loss(
@@ -35,43 +57,100 @@ def train_model(
     validation: Sequence[Window],
     config: BertLogAnomConfig,
     show_progress: bool,
-) -> None:
-    """Train ``model`` in place on non-empty windows; with ``validation`` keep the epoch of lowest loss."""
-    generator = torch.Generator().manual_seed(config.seed)
+    checkpoints: EpochCheckpoints | None = None,
+) -> list[EpochStats]:
+    """Train ``model`` in place on non-empty windows; with ``validation`` keep the epoch of lowest loss.
+
+    Runs on every process of a distributed run (each computes its shard of every batch); each finished epoch is
+    checkpointed, and a run with the same config and data resumes after the last one.
+    """
+    dist = distributed()
+    generator = torch.Generator().manual_seed(config.seed + dist.rank)
+    order_generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    centre: torch.Tensor | None = None
-    best_loss, best_state, stale = math.inf, None, 0
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        order = torch.randperm(len(train), generator=generator).tolist()
-        bar = tqdm(
-            batches(train, config.batch_size, order),
-            total=math.ceil(len(train) / config.batch_size),
-            desc=f"bertloganom {epoch}/{config.epochs}",
-            unit="batch",
-            disable=not show_progress,
-        )
-        for batch in bar:
-            mlkp, vectors = masked_forward(model, batch, random_mask(batch, config.mask_ratio, generator))
-            centre = update_centre(centre, vectors.mean(dim=0), config.centre_momentum)
-            loss = total_loss(mlkp, vectors, centre, config)
+    state = TrainingState()
+    resumed = checkpoints.latest() if checkpoints else None
+    if resumed:
+        state = TrainingState.restore(resumed[1], model, optimizer, generator, order_generator)
+    wrapped, optimizer = dist.prepare(MaskedKeyPredictor(model), optimizer)
+    for epoch in range(state.epoch + 1, config.epochs + 1):
+        if state.stale >= config.patience:
+            break
+        started, total = time.perf_counter(), 0.0
+        wrapped.train()
+        order = torch.randperm(len(train), generator=order_generator).tolist()
+        starts = range(0, len(order), config.batch_size)
+        bar = tqdm(starts, desc=f"bertloganom {epoch}/{config.epochs}", unit="batch", disable=not show_progress)
+        for start in bar:
+            local, weight = dist.shard(order[start : start + config.batch_size])
+            batch = collate([train[i] for i in local])
+            mlkp, vectors = masked_forward(wrapped, batch, random_mask(batch, config.mask_ratio, generator))
+            count = len(local) if weight else 0
+            state.centre = update_centre(state.centre, dist.mean_of(vectors, count), config.centre_momentum)
+            loss = total_loss(mlkp, vectors, state.centre, config)
             optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+            dist.backward(loss * weight)
+            torch.nn.utils.clip_grad_norm_(wrapped.parameters(), MAX_GRAD_NORM)
             optimizer.step()
+            total += loss.item() * count
             bar.set_postfix(loss=f"{loss.item():.3f}", mlkp=f"{mlkp.item():.3f}")
-        if not validation:
-            continue
-        held_out_loss = validation_loss(model, validation, centre, config)
-        if held_out_loss < best_loss:
-            best_loss, stale = held_out_loss, 0
-            best_state = {name: value.detach().clone() for name, value in model.state_dict().items()}
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        state.epoch = epoch
+        examples = min(len(train), len(order))
+        state.history.append(
+            EpochStats(
+                "train", epoch, dist.mean(total) * dist.world_size / examples, examples, time.perf_counter() - started
+            )
+        )
+        if validation:
+            held_out_loss = validation_loss(model, validation, state.centre, config)
+            if held_out_loss < state.best_loss:
+                state.best_loss, state.stale = held_out_loss, 0
+                state.best_weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
+            else:
+                state.stale += 1
+        if checkpoints:
+            checkpoints.save(epoch, state.snapshot(model, optimizer, generator, order_generator))
+    if state.best_weights is not None:
+        model.load_state_dict(state.best_weights)
+    return state.history
+
+
+@dataclass
+class TrainingState:
+    """Everything a resumed run needs besides the model and optimizer: epoch, centre, early-stopping state."""
+
+    epoch: int = 0
+    centre: torch.Tensor | None = None
+    best_loss: float = math.inf
+    best_weights: dict[str, torch.Tensor] | None = None
+    stale: int = 0
+    history: list[EpochStats] = field(default_factory=list)
+
+    def snapshot(
+        self, model: nn.Module, optimizer: torch.optim.Optimizer, *generators: torch.Generator
+    ) -> dict[str, Any]:
+        return {
+            "epoch": self.epoch,
+            "centre": self.centre,
+            "best_loss": self.best_loss,
+            "best_weights": self.best_weights,
+            "stale": self.stale,
+            "history": [record.__dict__ for record in self.history],
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "generators": [generator.get_state() for generator in generators],
+        }
+
+    @classmethod
+    def restore(
+        cls, saved: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer, *generators: torch.Generator
+    ) -> TrainingState:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        for generator, generator_state in zip(generators, saved["generators"], strict=True):
+            generator.set_state(generator_state)
+        history = [EpochStats(**record) for record in saved["history"]]
+        return cls(saved["epoch"], saved["centre"], saved["best_loss"], saved["best_weights"], saved["stale"], history)
 
 
 def validation_loss(
@@ -83,6 +162,8 @@ def validation_loss(
     total = 0.0
     with torch.inference_mode():
         for batch in batches(windows, config.batch_size):
-            mlkp, vectors = masked_forward(model, batch, random_mask(batch, config.mask_ratio, generator))
+            mlkp, vectors = masked_forward(
+                MaskedKeyPredictor(model), batch, random_mask(batch, config.mask_ratio, generator)
+            )
             total += total_loss(mlkp, vectors, centre, config).item() * len(batch.lengths)
     return total / len(windows)

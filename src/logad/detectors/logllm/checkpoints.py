@@ -19,8 +19,8 @@ import numpy as np
 from logad.config import config_to_dict
 from logad.detectors.logllm.config import LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
-from logad.detectors.logsentry.training import EpochStats
 from logad.jsonio import read_json_object, write_json_atomic
+from logad.train.history import EpochStats
 
 STAGE_STATE = "stage.json"
 # Fields that do not change what a stage computes (each stage's own settings enter through the stage prefix).

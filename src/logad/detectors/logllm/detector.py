@@ -18,11 +18,12 @@ from logad.detectors.logllm.models import allow_inference_layout
 from logad.detectors.logllm.stages import train_stage
 from logad.detectors.logsentry.cache import LruCache
 from logad.detectors.logsentry.labels import distinct_examples
-from logad.detectors.logsentry.training import EpochStats
 from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
+from logad.train.distributed import is_main_process
+from logad.train.history import EpochStats
 
 STATE_FILE = "logllm.json"
 STAGES_DIR = "stages"
@@ -69,7 +70,7 @@ class LogLLMDetector(Detector):
             if position < resume.finished:
                 continue
             self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress)
-            if root:
+            if root and is_main_process():
                 save_stage(root, position, stage, fingerprints[position], self.model, self.history)
         allow_inference_layout(self.model)
         self._probability_cache.clear()

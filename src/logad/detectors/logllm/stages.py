@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from logad.detectors.logllm.config import STAGES, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.detectors.logllm.sampling import oversample_minority
-from logad.detectors.logsentry.training import EpochStats
+from logad.train.history import EpochStats
 
 # What each stage trains: the LLM's LoRA, the projector, the encoder's LoRA.
 TRAINED_PARTS: dict[str, frozenset[str]] = {

@@ -24,12 +24,13 @@ from logad.detectors.logsentry.labels import distinct_examples, few_label_indice
 from logad.detectors.logsentry.pretrain import pretrain
 from logad.detectors.logsentry.retrieval import fuse
 from logad.detectors.logsentry.text import window_texts
-from logad.detectors.logsentry.training import EpochStats
 from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.kb import KnowledgeBase, collection_name, knn_probability, undersample
 from logad.parsing.preprocessor import Preprocessor
+from logad.train.distributed import is_main_process
+from logad.train.history import EpochStats
 
 RETRIEVAL_ENCODER_DIR = "retrieval_encoder"
 CLASSIFIER_ENCODER_DIR = "classifier_encoder"
@@ -77,7 +78,7 @@ class LogSentryDetector(Detector):
         self.retrieval_encoder = copy.deepcopy(encoder).eval()
         self.classifier = LogSentryClassifier(encoder, cfg.head_hidden, cfg.dropout)
         self.history += finetune(self.classifier, train_texts, train_labels, cfg, context.show_progress)
-        if cfg.beta < 1.0:
+        if cfg.beta < 1.0 and is_main_process():  # one writer; helper ranks of a distributed run stop after fitting
             self._create_knowledge_base(context)
             self.add_to_knowledge_base(labelled, cfg.tenant, "train", context.show_progress)
 

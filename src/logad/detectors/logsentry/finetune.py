@@ -12,7 +12,8 @@ from tqdm.auto import tqdm
 
 from logad.detectors.logsentry.classifier import LogSentryClassifier
 from logad.detectors.logsentry.config import LogSentryConfig
-from logad.detectors.logsentry.training import EpochStats, adam_with_warmup, minibatches, optimizer_step
+from logad.detectors.logsentry.training import adam_with_warmup, minibatches, optimizer_step
+from logad.train.history import EpochStats
 
 
 def finetune(

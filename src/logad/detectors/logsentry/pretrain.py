@@ -14,7 +14,8 @@ from logad.detectors.logsentry.config import LogSentryConfig
 from logad.detectors.logsentry.encoder import SequenceEncoder
 from logad.detectors.logsentry.losses import TextMatchingHead, info_nce, ttm_loss
 from logad.detectors.logsentry.pairs import make_pairs
-from logad.detectors.logsentry.training import EpochStats, adam_with_warmup, minibatches, optimizer_step
+from logad.detectors.logsentry.training import adam_with_warmup, minibatches, optimizer_step
+from logad.train.history import EpochStats
 
 
 class PairStep:

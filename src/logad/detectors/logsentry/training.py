@@ -1,25 +1,13 @@
-"""Pieces both training stages share: Adam with linear warm-up/decay, shuffled mini-batches, an epoch record."""
+"""Pieces both training stages share: Adam with linear warm-up/decay, shuffled mini-batches, one optimizer step."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 from transformers import get_linear_schedule_with_warmup
-
-
-@dataclass
-class EpochStats:
-    """What one epoch did: stage, epoch number, mean loss, examples and seconds."""
-
-    stage: str
-    epoch: int
-    loss: float
-    examples: int
-    seconds: float
 
 
 def adam_with_warmup(
