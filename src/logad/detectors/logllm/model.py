@@ -59,6 +59,10 @@ class LogLLMModel(nn.Module):
         hidden = decoder(inputs_embeds=batch.inputs_embeds, attention_mask=batch.attention_mask).last_hidden_state
         return batch, hidden
 
+    def forward(self, windows: list[list[str]], labels: list[int]) -> torch.Tensor:
+        """The training loss (``loss``), as the forward pass distributed wrappers call."""
+        return self.loss(windows, labels)
+
     def loss(self, windows: list[list[str]], labels: list[int]) -> torch.Tensor:
         """Mean cross-entropy over the answer tokens (and EOS) of each window's labelled answer."""
         batch, hidden = self._hidden_states(windows, labels)

@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from logad.detectors.logllm.config import STAGES, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.detectors.logllm.sampling import oversample_minority
+from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 
 # What each stage trains: the LLM's LoRA, the projector, the encoder's LoRA.
@@ -50,40 +51,44 @@ def train_stage(
     """Train ``stage`` in place; returns one record per epoch and leaves the model in eval mode."""
     settings = config.stage(stage)
     set_stage(model, stage)
+    dist = distributed()
     rng = np.random.default_rng(config.seed + STAGES.index(stage))
-    params = [param for param in model.parameters() if param.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=settings.lr)
-    accumulation = config.batch_size // config.micro_batch_size
+    optimizer = torch.optim.AdamW([param for param in model.parameters() if param.requires_grad], lr=settings.lr)
+    wrapped, optimizer = dist.prepare(model, optimizer)
+    params = [param for param in wrapped.parameters() if param.requires_grad]
+    # Each process takes micro_batch_size windows per micro-step; accumulation keeps the effective batch.
+    micro = config.micro_batch_size * dist.world_size
+    accumulation = max(1, config.batch_size // micro)
     per_epoch = len(oversample_minority(labels, config.minority_ratio, rng))
     per_epoch = min(per_epoch, settings.max_examples or per_epoch)
-    micro_steps = math.ceil(per_epoch / config.micro_batch_size)
-    decay_every = max(1, micro_steps * settings.epochs // (LR_DECAYS_PER_STAGE + 1))
+    decay_every = max(1, math.ceil(per_epoch / micro) * settings.epochs // (LR_DECAYS_PER_STAGE + 1))
     history, step = [], 0
     for epoch in range(1, settings.epochs + 1):
         order = rng.permutation(oversample_minority(labels, config.minority_ratio, rng))[:per_epoch]
         started, total = time.perf_counter(), 0.0
         bar = tqdm(
-            range(0, per_epoch, config.micro_batch_size),
+            range(0, per_epoch, micro),
             desc=f"{stage} {epoch}/{settings.epochs}",
             unit="batch",
             disable=not show_progress,
             leave=False,
         )
         for start in bar:
-            idx = order[start : start + config.micro_batch_size]
-            loss = model.loss([windows[i] for i in idx], labels[idx].tolist())
-            (loss / accumulation).backward()
+            local, weight = dist.shard(order[start : start + micro].tolist())
+            loss = wrapped([windows[i] for i in local], labels[local].tolist())
+            dist.backward(loss * weight / accumulation)
             step += 1
-            if step % accumulation == 0 or start + config.micro_batch_size >= per_epoch:
+            if step % accumulation == 0 or start + micro >= per_epoch:
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
             if step % decay_every == 0:
                 for group in optimizer.param_groups:
                     group["lr"] *= config.lr_decay
-            total += loss.item() * len(idx)
+            total += loss.item() * len(local) * (weight > 0)
             bar.set_postfix(loss=f"{loss.item():.4f}")
-        history.append(EpochStats(stage, epoch, total / max(per_epoch, 1), per_epoch, time.perf_counter() - started))
+        mean_loss = dist.mean(total) * dist.world_size / max(per_epoch, 1)
+        history.append(EpochStats(stage, epoch, mean_loss, per_epoch, time.perf_counter() - started))
     end_stage(model)
     return history
 
