@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from torch import nn
 
 from logad.detectors.logsentry.augment import cutoff_views
 from logad.detectors.logsentry.config import LogSentryConfig
 from logad.detectors.logsentry.encoder import SequenceEncoder
 from logad.detectors.logsentry.losses import TextMatchingHead, info_nce, ttm_loss
 from logad.detectors.logsentry.pairs import make_pairs
-from logad.detectors.logsentry.training import adam_with_warmup, minibatches, optimizer_step
+from logad.detectors.logsentry.training import adam_with_warmup, minibatches, run_stage
+from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 
 
-class PairStep:
-    """One pre-training step on a batch of pairs: TTC on both sides of every pair, TTM on the pair."""
+class PairStep(nn.Module):
+    """The pre-training loss of a batch of pairs: TTC on both sides of every pair, TTM on the pair."""
 
     def __init__(self, encoder: SequenceEncoder, config: LogSentryConfig, generator: torch.Generator) -> None:
+        super().__init__()
         self.encoder = encoder
         self.config = config
         self.generator = generator
         self.matcher = TextMatchingHead(encoder.hidden_size, config.dropout)
 
-    def loss(self, u_texts: Sequence[str], v_texts: Sequence[str], pair_labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, u_texts: Sequence[str], v_texts: Sequence[str], pair_labels: torch.Tensor) -> torch.Tensor:
         u_batch, v_batch = self.encoder.tokenize(u_texts), self.encoder.tokenize(v_texts)
         u_states, u = self.encoder(u_batch)
         v_states, v = self.encoder(v_batch)
@@ -53,37 +54,25 @@ def pretrain(
 ) -> list[EpochStats]:
     """Pre-train ``encoder`` in place for ``config.pretrain_epochs`` epochs; one pair per anchor window."""
     rng = np.random.default_rng(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    generator = torch.Generator().manual_seed(config.seed + distributed().rank)
     step = PairStep(encoder, config, generator)
     pairs_per_epoch = min(len(texts), config.max_pairs_per_epoch or len(texts))
     steps_per_epoch = -(-pairs_per_epoch // config.pretrain_batch_size)
-    params = torch.nn.ModuleList([encoder, step.matcher])
     optimizer, scheduler = adam_with_warmup(
-        params, config.lr, config.weight_decay, config.warmup_ratio, steps_per_epoch * config.pretrain_epochs
+        step, config.lr, config.weight_decay, config.warmup_ratio, steps_per_epoch * config.pretrain_epochs
     )
-    params.train()
-    history = []
-    for epoch in range(1, config.pretrain_epochs + 1):
-        started, total = time.perf_counter(), 0.0
-        anchors, partners, pair_labels = make_pairs(labels, pairs_per_epoch, rng)
-        batches = minibatches(len(anchors), config.pretrain_batch_size, rng)
-        bar = tqdm(
-            batches,
-            total=steps_per_epoch,
-            desc=f"pre-train {epoch}/{config.pretrain_epochs}",
-            unit="batch",
-            disable=not show_progress,
-            leave=False,
-        )
-        for idx in bar:
-            loss = step.loss(
-                [texts[i] for i in anchors[idx]], [texts[i] for i in partners[idx]], torch.as_tensor(pair_labels[idx])
-            )
-            optimizer_step(loss, optimizer, scheduler)
-            total += loss.item() * len(idx)
-            bar.set_postfix(loss=f"{loss.item():.4f}")
-        history.append(
-            EpochStats("pretrain", epoch, total / max(len(anchors), 1), len(anchors), time.perf_counter() - started)
-        )
-    params.eval()
-    return history
+    pairs: dict[str, np.ndarray] = {}
+
+    def epoch_batches() -> tuple[int, list[np.ndarray]]:
+        pairs["anchors"], pairs["partners"], pairs["labels"] = make_pairs(labels, pairs_per_epoch, rng)
+        count = len(pairs["anchors"])
+        return count, list(minibatches(count, config.pretrain_batch_size, rng))
+
+    def batch_loss(model: nn.Module, idx: list[int]) -> torch.Tensor:
+        u_texts = [texts[i] for i in pairs["anchors"][idx]]
+        v_texts = [texts[i] for i in pairs["partners"][idx]]
+        return model(u_texts, v_texts, torch.as_tensor(pairs["labels"][idx]))
+
+    return run_stage(
+        "pretrain", step, optimizer, scheduler, config.pretrain_epochs, epoch_batches, batch_loss, show_progress
+    )

@@ -1,13 +1,19 @@
-"""Pieces both training stages share: Adam with linear warm-up/decay, shuffled mini-batches, one optimizer step."""
+"""The loop both training stages share: Adam with linear warm-up/decay over shuffled mini-batches, each split
+across the processes of a distributed run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
+
+from logad.train.distributed import distributed
+from logad.train.history import EpochStats
 
 
 def adam_with_warmup(
@@ -26,13 +32,38 @@ def minibatches(count: int, batch_size: int, rng: np.random.Generator) -> Iterat
         yield order[start : start + batch_size]
 
 
-def optimizer_step(
-    loss: torch.Tensor, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR
-) -> None:
-    """Back-propagate, clip gradients at norm 1 and step optimizer and schedule."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    params = [p for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
-    torch.nn.utils.clip_grad_norm_(params, 1.0)
-    optimizer.step()
-    scheduler.step()
+def run_stage(
+    stage: str,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LambdaLR,
+    epochs: int,
+    epoch_batches: Callable[[], tuple[int, list[np.ndarray]]],
+    batch_loss: Callable[[nn.Module, list[int]], torch.Tensor],
+    show_progress: bool,
+) -> list[EpochStats]:
+    """Train ``model`` for ``epochs``: ``epoch_batches`` gives each epoch's example count and global index batches,
+    ``batch_loss`` the mean loss of some examples through the (possibly DDP-wrapped) model. Each process computes
+    its shard of every batch; returns one record per epoch and leaves ``model`` in eval mode."""
+    dist = distributed()
+    wrapped, optimizer = dist.prepare(model, optimizer)
+    wrapped.train()
+    history = []
+    for epoch in range(1, epochs + 1):
+        started, total = time.perf_counter(), 0.0
+        count, batches = epoch_batches()
+        bar = tqdm(batches, desc=f"{stage} {epoch}/{epochs}", unit="batch", disable=not show_progress, leave=False)
+        for idx in bar:
+            local, weight = dist.shard(idx.tolist())
+            loss = batch_loss(wrapped, local)
+            optimizer.zero_grad(set_to_none=True)
+            dist.backward(loss * weight)
+            torch.nn.utils.clip_grad_norm_([p for p in wrapped.parameters() if p.grad is not None], 1.0)
+            optimizer.step()
+            scheduler.step()
+            total += loss.item() * len(local) * (weight > 0)
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        mean_loss = dist.mean(total) * dist.world_size / max(count, 1)
+        history.append(EpochStats(stage, epoch, mean_loss, count, time.perf_counter() - started))
+    model.eval()
+    return history
