@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 from logad.data.types import LogSequence
@@ -22,7 +23,7 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.distributed import is_main_process
+from logad.train.distributed import distributed, is_main_process
 from logad.train.history import EpochStats
 
 STATE_FILE = "logllm.json"
@@ -65,6 +66,7 @@ class LogLLMDetector(Detector):
         root = self._checkpoint_root(context)
         resume = find_resume(root, cfg.stages, fingerprints) if root else Resume()
         self.model = build_model(cfg, resume.weights, trainable=True)
+        torch.manual_seed(cfg.seed + distributed().rank)  # LoRA dropout differs per rank; the weights start equal
         self.history = list(resume.history)
         for position, stage in enumerate(cfg.stages):
             if position < resume.finished:
