@@ -81,3 +81,39 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(synth, tmp_path):
     history = _history(out)
     assert [h["epoch"] for h in history] == list(range(1, 13))
     assert history[: saved["epoch"]] == saved["history"]  # finished epochs were kept, not trained again
+
+
+def test_deepspeed_zero2_with_cpu_offload_runs_on_gloo_and_learns_like_ddp(synth, tmp_path):
+    pytest.importorskip("deepspeed")
+    from logad.train.distributed import deepspeed_config
+
+    launcher = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--use_deepspeed",
+        "--deepspeed_config_file",
+        str(deepspeed_config("zero2_offload")),
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "logad",
+        "--",
+    ]
+    zero = _train(launcher, synth, tmp_path / "zero2")
+    assert zero.returncode == 0, zero.stderr[-3000:]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "logad", "--"]
+    ddp = _train(torchrun, synth, tmp_path / "ddp")
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    trained = json.loads((tmp_path / "zero2" / "logad.json").read_text())["metrics"]["training"]
+    assert trained == {"processes": 2, "distributed": "deepspeed"}
+    assert json.loads((tmp_path / "ddp" / "logad.json").read_text())["metrics"]["training"]["processes"] == 2
+    # ZeRO-2 partitions optimizer state and gradients, not the maths: the same losses as DDP.
+    for a, b in zip(_history(tmp_path / "ddp"), _history(tmp_path / "zero2"), strict=True):
+        assert b["loss"] == pytest.approx(a["loss"], rel=1e-4)

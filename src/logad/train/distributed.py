@@ -13,11 +13,14 @@ import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from logad.errors import ConfigError
 
 
 @dataclass
@@ -50,6 +53,10 @@ class Distributed:
 
     def backward(self, loss: torch.Tensor) -> None:
         self.accelerator.backward(loss)
+
+    def clip(self, parameters: Any, max_norm: float) -> None:
+        """Clip the gradient norm (DeepSpeed clips by its config's ``gradient_clipping`` instead)."""
+        self.accelerator.clip_grad_norm_(parameters, max_norm)
 
     def shard(self, indices: Sequence[int]) -> tuple[list[int], float]:
         """This rank's contiguous share of a global batch and the weight that makes DDP's gradient average equal
@@ -88,13 +95,32 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def run_description() -> dict[str, Any]:
+    """How the run trained: number of processes and accelerate's distributed type (for the manifest)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        return {"processes": 1, "distributed": "no"}
+    dist = distributed()
+    return {"processes": dist.world_size, "distributed": str(dist.accelerator.distributed_type.value).lower()}
+
+
 @functools.cache
 def distributed() -> Distributed:
     """The run's Distributed, created once per process from the launcher's environment (WORLD_SIZE, RANK, ...)."""
     from accelerate import Accelerator, DistributedDataParallelKwargs, InitProcessGroupKwargs
 
-    cpu = not torch.cuda.is_available()
+    no_gpu = not torch.cuda.is_available()
+    deepspeed = os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true"  # set by `accelerate launch`
     handlers: list[Any] = [DistributedDataParallelKwargs(find_unused_parameters=True)]
-    if cpu and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if no_gpu and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         handlers.append(InitProcessGroupKwargs(backend="gloo"))
-    return Distributed(Accelerator(cpu=cpu, kwargs_handlers=handlers))
+    # accelerate's cpu flag turns DeepSpeed off; without it DeepSpeed runs on its CPU accelerator over gloo.
+    return Distributed(Accelerator(cpu=no_gpu and not deepspeed, kwargs_handlers=handlers))
+
+
+def deepspeed_config(name: str) -> Path:
+    """The path of a shipped DeepSpeed config: ``zero2`` or ``zero2_offload`` (optimizer state in CPU memory)."""
+    path = Path(__file__).with_name("deepspeed") / f"{name}.json"
+    if not path.is_file():
+        shipped = sorted(p.stem for p in path.parent.glob("*.json"))
+        raise ConfigError(f"no shipped DeepSpeed config {name!r}; shipped: {', '.join(shipped)}")
+    return path

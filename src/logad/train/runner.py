@@ -23,7 +23,7 @@ from logad.parsing.preprocessor import Preprocessor
 from logad.threshold.fitting import fit_threshold_policies
 from logad.threshold.selection import ThresholdChoice, choose_threshold
 from logad.train.config import TrainConfig
-from logad.train.distributed import is_main_process
+from logad.train.distributed import is_main_process, run_description
 
 
 @dataclass
@@ -111,6 +111,7 @@ def _fit_and_measure(
         "test_stream": stream_metrics(split.test, test_scores, labels_of(split.test), policies),
         "split": _split_counts(split, len(train)),
         "train_seconds": round(train_seconds, 3),
+        "training": run_description(),
     }
     return metrics, choice, policies
 

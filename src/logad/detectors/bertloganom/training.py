@@ -90,7 +90,7 @@ def train_model(
             loss = total_loss(mlkp, vectors, state.centre, config)
             optimizer.zero_grad()
             dist.backward(loss * weight)
-            torch.nn.utils.clip_grad_norm_(wrapped.parameters(), MAX_GRAD_NORM)
+            dist.clip(wrapped.parameters(), MAX_GRAD_NORM)
             optimizer.step()
             total += loss.item() * count
             bar.set_postfix(loss=f"{loss.item():.3f}", mlkp=f"{mlkp.item():.3f}")

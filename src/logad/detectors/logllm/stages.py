@@ -79,7 +79,7 @@ def train_stage(
             dist.backward(loss * weight / accumulation)
             step += 1
             if step % accumulation == 0 or start + micro >= per_epoch:
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                dist.clip(params, 1.0)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
             if step % decay_every == 0:

@@ -58,7 +58,7 @@ def run_stage(
             loss = batch_loss(wrapped, local)
             optimizer.zero_grad(set_to_none=True)
             dist.backward(loss * weight)
-            torch.nn.utils.clip_grad_norm_([p for p in wrapped.parameters() if p.grad is not None], 1.0)
+            dist.clip([p for p in wrapped.parameters() if p.requires_grad], 1.0)
             optimizer.step()
             scheduler.step()
             total += loss.item() * len(local) * (weight > 0)
