@@ -34,14 +34,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def machine_facts() -> dict[str, Any]:
-    """Machine and commit the numbers were measured on."""
+def _git(*args: str) -> str:
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False, timeout=5
-        ).stdout.strip()
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=False, timeout=5).stdout.strip()
     except OSError:
-        commit = ""
+        return ""
+
+
+def machine_facts() -> dict[str, Any]:
+    """Machine and commit the numbers were measured on (call it when the run starts: the code a run imports is
+    the code of that moment); "+dirty" marks uncommitted changes to tracked files."""
+    commit = _git("rev-parse", "--short", "HEAD")
+    if commit and _git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+dirty"
     return {
         "logad_version": __version__,
         "commit": commit or "unknown",
@@ -52,10 +57,10 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
-def write_result(result: BenchResult, out_dir: Path, name: str) -> tuple[Path, Path]:
-    """Write ``name.json`` and ``name.md`` into ``out_dir``; return both paths."""
+def write_result(result: BenchResult, out_dir: Path, name: str, facts: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``name.json`` and ``name.md`` into ``out_dir`` with the ``machine_facts`` of the run's start."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {**machine_facts(), **result.meta}
+    meta = {**facts, **result.meta}
     json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
     payload = {
         "scenario": name,

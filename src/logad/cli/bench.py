@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from logad.bench.registry import available_scenarios, get_scenario
-from logad.bench.report import markdown_table, write_result
+from logad.bench.report import machine_facts, markdown_table, write_result
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,8 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    facts = machine_facts()
     result = get_scenario(args.scenario)(args)
     print(markdown_table(result))
-    json_path, md_path = write_result(result, args.out, args.scenario)
+    json_path, md_path = write_result(result, args.out, args.scenario, facts)
     print(f"wrote {json_path} and {md_path}")
     return 0
