@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from logad.errors import ConfigError
+from logad.train.ranks import world_size
 
 
 @dataclass
@@ -90,19 +91,6 @@ class Distributed:
         self.accelerator.wait_for_everyone()
 
 
-def is_main_process() -> bool:
-    """Whether this process is rank 0 (or the only one), from the launcher's environment; cheap, no accelerate."""
-    return int(os.environ.get("RANK", "0")) == 0
-
-
-def run_description() -> dict[str, Any]:
-    """How the run trained: number of processes and accelerate's distributed type (for the manifest)."""
-    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
-        return {"processes": 1, "distributed": "no"}
-    dist = distributed()
-    return {"processes": dist.world_size, "distributed": str(dist.accelerator.distributed_type.value).lower()}
-
-
 @functools.cache
 def distributed() -> Distributed:
     """The run's Distributed, created once per process from the launcher's environment (WORLD_SIZE, RANK, ...)."""
@@ -111,7 +99,7 @@ def distributed() -> Distributed:
     no_gpu = not torch.cuda.is_available()
     deepspeed = os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true"  # set by `accelerate launch`
     handlers: list[Any] = [DistributedDataParallelKwargs(find_unused_parameters=True)]
-    if no_gpu and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if no_gpu and world_size() > 1:
         handlers.append(InitProcessGroupKwargs(backend="gloo"))
     # accelerate's cpu flag turns DeepSpeed off; without it DeepSpeed runs on its CPU accelerator over gloo.
     return Distributed(Accelerator(cpu=no_gpu and not deepspeed, kwargs_handlers=handlers))

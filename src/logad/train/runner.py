@@ -23,7 +23,7 @@ from logad.parsing.preprocessor import Preprocessor
 from logad.threshold.fitting import fit_threshold_policies
 from logad.threshold.selection import ThresholdChoice, choose_threshold
 from logad.train.config import TrainConfig
-from logad.train.distributed import is_main_process, run_description
+from logad.train.ranks import is_main_process, run_description
 
 
 @dataclass

@@ -23,8 +23,9 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.distributed import distributed, is_main_process
+from logad.train.distributed import distributed
 from logad.train.history import EpochStats
+from logad.train.ranks import is_main_process
 
 STATE_FILE = "logllm.json"
 STAGES_DIR = "stages"

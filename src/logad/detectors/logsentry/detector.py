@@ -29,8 +29,8 @@ from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.kb import KnowledgeBase, collection_name, knn_probability, undersample
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.distributed import is_main_process
 from logad.train.history import EpochStats
+from logad.train.ranks import is_main_process
 
 RETRIEVAL_ENCODER_DIR = "retrieval_encoder"
 CLASSIFIER_ENCODER_DIR = "classifier_encoder"
