@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from logad.errors import BadInputError
+from logad.errors import BadInputError, ConfigError
 from logad.threshold.ewma import EwmaThreshold, ewma_trace
 from logad.threshold.policy import (
     POSITIVE,
@@ -246,7 +246,13 @@ def _shifts(rng: np.random.Generator, window: int, ref_mean: float, ref_spread: 
 
 def train_calibration(simulation: Simulation, hidden: int, config: ThresholdConfig) -> dict[str, np.ndarray]:
     """Adam on the loss of the module docstring over seeded batches of streams, from identity output weights."""
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise ConfigError(
+            "the dtpm threshold trains its calibration network with torch, which is not installed: install "
+            "logad[ml] (or [train]), or set threshold.kind to static or ewma"
+        ) from None
 
     rng = np.random.default_rng(config.seed)
     start = identity_params(hidden)
