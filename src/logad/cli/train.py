@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 from logad.cli.common import add_data_arguments, note, optional_path, optional_text
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         show_progress=not args.quiet,
     )
-    manifest = train_model(request, config)
+    with contextlib.redirect_stdout(sys.stderr):  # libraries that print (DeepSpeed's logger) keep off stdout
+        manifest = train_model(request, config)
     if manifest is None:  # a helper rank of a distributed run: rank 0 reports and writes the artifact
         return 0
     note(manifest.metrics["read"])

@@ -26,38 +26,43 @@ from logad.train.ranks import world_size
 
 @dataclass
 class Distributed:
-    """This process's place in the run, and the accelerate operations the training loops use."""
+    """This process's place in the run, and the operations the training loops use: accelerate's when the run has
+    several processes (or DeepSpeed), plain torch for a single process (no accelerate import, no launcher)."""
 
-    accelerator: Any
+    accelerator: Any | None = None
 
     @property
     def rank(self) -> int:
-        return int(self.accelerator.process_index)
+        return int(self.accelerator.process_index) if self.accelerator else 0
 
     @property
     def world_size(self) -> int:
-        return int(self.accelerator.num_processes)
-
-    @property
-    def is_main(self) -> bool:
-        return bool(self.accelerator.is_main_process)
+        return int(self.accelerator.num_processes) if self.accelerator else 1
 
     @property
     def device(self) -> torch.device:
-        return self.accelerator.device
+        if self.accelerator:
+            return self.accelerator.device
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     def prepare(self, model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[nn.Module, torch.optim.Optimizer]:
-        """Model and optimizer wrapped for this run (DDP when there are several processes)."""
-        if self.world_size == 1:
+        """Model and optimizer wrapped for this run (DDP or DeepSpeed when there is an accelerator)."""
+        if self.accelerator is None:
             return model, optimizer
         return self.accelerator.prepare(model, optimizer)
 
     def backward(self, loss: torch.Tensor) -> None:
-        self.accelerator.backward(loss)
+        if self.accelerator is None:
+            loss.backward()
+        else:
+            self.accelerator.backward(loss)
 
     def clip(self, parameters: Any, max_norm: float) -> None:
         """Clip the gradient norm (DeepSpeed clips by its config's ``gradient_clipping`` instead)."""
-        self.accelerator.clip_grad_norm_(parameters, max_norm)
+        if self.accelerator is None:
+            torch.nn.utils.clip_grad_norm_(parameters, max_norm)
+        else:
+            self.accelerator.clip_grad_norm_(parameters, max_norm)
 
     def shard(self, indices: Sequence[int]) -> tuple[list[int], float]:
         """This rank's contiguous share of a global batch and the weight that makes DDP's gradient average equal
@@ -72,32 +77,27 @@ class Distributed:
     def mean_of(self, rows: torch.Tensor, count: int) -> torch.Tensor:
         """The mean of ``rows`` over every rank's first ``count`` rows (a batch statistic all ranks agree on)."""
         total = rows[:count].detach().sum(dim=0)
-        if self.world_size > 1:
+        if self.accelerator is not None:
             total = self.accelerator.reduce(total, reduction="sum")
             count = int(self.accelerator.reduce(torch.tensor(count, device=self.device), reduction="sum"))
         return total / max(count, 1)
 
     def mean(self, value: float) -> float:
         """The mean of ``value`` over ranks (for logged losses)."""
-        if self.world_size == 1:
+        if self.accelerator is None:
             return value
         return float(self.accelerator.reduce(torch.tensor(value, device=self.device), reduction="mean"))
-
-    def unwrap(self, model: nn.Module) -> nn.Module:
-        return self.accelerator.unwrap_model(model) if self.world_size > 1 else model
-
-    def wait(self) -> None:
-        """Barrier: every rank reaches this point before any goes on."""
-        self.accelerator.wait_for_everyone()
 
 
 @functools.cache
 def distributed() -> Distributed:
     """The run's Distributed, created once per process from the launcher's environment (WORLD_SIZE, RANK, ...)."""
+    deepspeed = os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true"  # set by `accelerate launch`
+    if world_size() == 1 and not deepspeed:
+        return Distributed()
     from accelerate import Accelerator, DistributedDataParallelKwargs, InitProcessGroupKwargs
 
     no_gpu = not torch.cuda.is_available()
-    deepspeed = os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() == "true"  # set by `accelerate launch`
     handlers: list[Any] = [DistributedDataParallelKwargs(find_unused_parameters=True)]
     if no_gpu and world_size() > 1:
         handlers.append(InitProcessGroupKwargs(backend="gloo"))

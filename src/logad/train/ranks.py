@@ -18,9 +18,11 @@ def is_main_process() -> bool:
 
 def run_description() -> dict[str, Any]:
     """How the run trained: number of processes and accelerate's distributed type (for the manifest)."""
-    if world_size() == 1:
+    if world_size() == 1 and os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() != "true":
         return {"processes": 1, "distributed": "no"}
     from logad.train.distributed import distributed
 
-    dist = distributed()
-    return {"processes": dist.world_size, "distributed": str(dist.accelerator.distributed_type.value).lower()}
+    accelerator = distributed().accelerator
+    if accelerator is None:
+        return {"processes": 1, "distributed": "no"}
+    return {"processes": accelerator.num_processes, "distributed": str(accelerator.distributed_type.value).lower()}

@@ -24,6 +24,7 @@ from logad.parsing.preprocessor import Preprocessor
 from logad.train.checkpoints import EpochCheckpoints, fingerprint
 from logad.train.distributed import distributed
 from logad.train.history import EpochStats
+from logad.train.ranks import is_main_process
 
 WEIGHTS_FILE = "bertloganom.pt"
 CHECKPOINTS_DIR = "checkpoints"
@@ -70,7 +71,7 @@ class BertLogAnomDetector(Detector):
         torch.manual_seed(cfg.seed + distributed().rank)  # dropout differs per rank; the weights start equal
         root = Path(context.work_dir) / CHECKPOINTS_DIR if context.work_dir else None
         run = fingerprint(config_to_dict(cfg), self.vocab_size, windows, held_out)
-        checkpoints = EpochCheckpoints(root, run, writer=distributed().is_main)
+        checkpoints = EpochCheckpoints(root, run, writer=is_main_process())
         self.history = train_model(self.model, windows, held_out, cfg, context.show_progress, checkpoints)
         self._fit_centre(unique, np.bincount(inverse))
 
