@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +29,30 @@ def synth(tmp_path_factory):
     return ["--logs", str(folder / "HDFS.log"), "--labels", str(folder / "anomaly_label.csv")]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _torchrun() -> list[str]:
+    """torchrun with 2 processes rendezvousing on loopback at a free port."""
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc-per-node",
+        "2",
+        "--master-addr",
+        "127.0.0.1",
+        "--master-port",
+        str(_free_port()),
+        "-m",
+        "logad",
+        "--",
+    ]
+
+
 def _train(launcher: list[str], synth: list[str], out: Path, *extra: str) -> subprocess.CompletedProcess:
     command = [*launcher, "train", *TINY, *synth, "--out", str(out), *extra]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=ENV)
@@ -40,8 +65,7 @@ def _history(out: Path) -> list[dict]:
 def test_two_processes_learn_like_one_and_only_rank_0_writes(synth, tmp_path):
     one = _train([sys.executable, "-m", "logad"], synth, tmp_path / "one")
     assert one.returncode == 0, one.stderr[-2000:]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "logad", "--"]
-    two = _train(torchrun, synth, tmp_path / "two")
+    two = _train(_torchrun(), synth, tmp_path / "two")
     assert two.returncode == 0, two.stderr[-3000:]
     assert len(two.stdout.strip().splitlines()) == 1  # one report, from rank 0
     single, double = _history(tmp_path / "one"), _history(tmp_path / "two")
@@ -98,6 +122,10 @@ def test_deepspeed_zero2_with_cpu_offload_runs_on_gloo_and_learns_like_ddp(synth
         "2",
         "--num_machines",
         "1",
+        "--main_process_ip",
+        "127.0.0.1",
+        "--main_process_port",
+        str(_free_port()),
         "--mixed_precision",
         "no",
         "--dynamo_backend",
@@ -108,8 +136,7 @@ def test_deepspeed_zero2_with_cpu_offload_runs_on_gloo_and_learns_like_ddp(synth
     ]
     zero = _train(launcher, synth, tmp_path / "zero2")
     assert zero.returncode == 0, zero.stderr[-3000:]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "logad", "--"]
-    ddp = _train(torchrun, synth, tmp_path / "ddp")
+    ddp = _train(_torchrun(), synth, tmp_path / "ddp")
     assert ddp.returncode == 0, ddp.stderr[-3000:]
     trained = json.loads((tmp_path / "zero2" / "logad.json").read_text())["metrics"]["training"]
     assert trained == {"processes": 2, "distributed": "deepspeed"}
