@@ -88,28 +88,32 @@ class LogLLMDetector(Detector):
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
         model = self._require_model()
         keys = [WINDOW_SEPARATOR.join(self.window_messages(seq)) for seq in sequences]
-        missing = self._probability_cache.missing(keys)
-        fresh: dict[str, float] = {}
-        missing.sort(key=lambda key: key.count(WINDOW_SEPARATOR))
-        show = len(missing) > 10 * self.config.score_batch_size
-        for start in tqdm(range(0, len(missing), self.config.score_batch_size), desc="LLM", disable=not show):
-            chunk = missing[start : start + self.config.score_batch_size]
-            probabilities = model.anomaly_probability([key.split(WINDOW_SEPARATOR) for key in chunk])
-            for key, probability in zip(chunk, probabilities.tolist(), strict=True):
-                fresh[key] = probability
-                self._probability_cache.put(key, probability)
-        return np.array([fresh[key] if key in fresh else self._probability_cache.get(key) for key in keys])
+        return np.array(self._probability_cache.lookup(keys, lambda missing: self._answer(model, missing)))
+
+    def _answer(self, model: LogLLMModel, keys: list[str]) -> list[float]:
+        """P(anomalous) of each window key, scored in batches of similar length."""
+        order = sorted(range(len(keys)), key=lambda i: keys[i].count(WINDOW_SEPARATOR))
+        probabilities = [0.0] * len(keys)
+        batch = self.config.score_batch_size
+        show = len(keys) > 10 * batch
+        for start in tqdm(range(0, len(keys), batch), desc="LLM", disable=not show):
+            chunk = order[start : start + batch]
+            scores = model.anomaly_probability([keys[i].split(WINDOW_SEPARATOR) for i in chunk])
+            for i, probability in zip(chunk, scores.tolist(), strict=True):
+                probabilities[i] = probability
+        return probabilities
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
         scores = self.score(sequences)
+        windows = [self.window_messages(seq) for seq in sequences]
         return [
             {
                 "p_anomalous": round(float(score), 4),
                 "answer": "anomalous" if score > 0.5 else "normal",
-                "messages": len(self.window_messages(seq)),
-                "distinct_messages": len(set(self.window_messages(seq))),
+                "messages": len(window),
+                "distinct_messages": len(set(window)),
             }
-            for seq, score in zip(sequences, scores, strict=True)
+            for window, score in zip(windows, scores, strict=True)
         ]
 
     def clear_caches(self) -> None:

@@ -55,24 +55,25 @@ class MessageEmbedder:
 
     def cached_vectors(self, messages: Sequence[str], show_progress: bool = False) -> tuple[torch.Tensor, list[int]]:
         """Like ``trainable_vectors`` but without gradients, encoding only messages not cached yet."""
-        missing = self.cache.missing(messages)
-        fresh: dict[str, torch.Tensor] = {}
-        if missing:
-            order = np.argsort([len(message) for message in missing], kind="stable")
-            with (
-                torch.inference_mode(),
-                tqdm(total=len(missing), desc="messages", unit="msg", disable=not show_progress, leave=False) as bar,
-            ):
-                for start in range(0, len(missing), self.batch_size):
-                    chunk = [missing[i] for i in order[start : start + self.batch_size]]
-                    for message, vector in zip(chunk, self._pooled(chunk).cpu(), strict=True):
-                        fresh[message] = vector.clone()
-                        self.cache.put(message, fresh[message])
-                    bar.update(len(chunk))
         distinct, rows = distinct_rows(messages)
+        vectors = self.cache.lookup(distinct, lambda missing: self._frozen_vectors(missing, show_progress))
         device = next(self.encoder.parameters()).device
-        vectors = [fresh[message] if message in fresh else self.cache.get(message) for message in distinct]
         return (torch.stack(vectors) if vectors else torch.zeros(0, self.hidden_size)).to(device), rows
+
+    def _frozen_vectors(self, messages: list[str], show_progress: bool) -> list[torch.Tensor]:
+        """Gradient-free vectors of ``messages`` (in their order), encoded in length-sorted batches."""
+        order = np.argsort([len(message) for message in messages], kind="stable")
+        vectors: list[torch.Tensor] = [torch.empty(0)] * len(messages)
+        with (
+            torch.inference_mode(),
+            tqdm(total=len(messages), desc="messages", unit="msg", disable=not show_progress, leave=False) as bar,
+        ):
+            for start in range(0, len(messages), self.batch_size):
+                chunk = order[start : start + self.batch_size]
+                for i, vector in zip(chunk, self._pooled([messages[i] for i in chunk]).cpu(), strict=True):
+                    vectors[i] = vector.clone()
+                bar.update(len(chunk))
+        return vectors
 
 
 def distinct_rows(messages: Sequence[str]) -> tuple[list[str], list[int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -32,6 +32,16 @@ class LruCache(Generic[V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
+
+    def lookup(self, keys: Sequence[str], compute: Callable[[list[str]], Iterable[V]]) -> list[V]:
+        """The value of every key, in order: cached ones read, the distinct missing ones computed in one
+        ``compute`` call (values in the order of the keys given to it) and cached. Values computed now are
+        returned even if the cache is too small to keep them all."""
+        missing = self.missing(keys)
+        fresh = dict(zip(missing, compute(missing), strict=True)) if missing else {}
+        for key, value in fresh.items():
+            self.put(key, value)
+        return [fresh[key] if key in fresh else self.get(key) for key in keys]
 
     def clear(self) -> None:
         self._entries.clear()

@@ -167,23 +167,22 @@ class LogSentryDetector(Detector):
 
     def _p_model(self, texts: list[str]) -> np.ndarray:
         classifier = self._require(self.classifier)
-        missing = self._p_model_cache.missing(texts)
-        if missing:
+
+        def probabilities(missing: list[str]) -> list[float]:
             logits = run_batched(classifier, classifier.encoder, missing, self.config.encode_batch_size, "classify")
-            for text, prob in zip(missing, 1.0 / (1.0 + np.exp(-logits)), strict=True):
-                self._p_model_cache.put(text, float(prob))
-        return np.array([self._p_model_cache.get(text) for text in texts], dtype=float)
+            return (1.0 / (1.0 + np.exp(-logits))).tolist()
+
+        return np.array(self._p_model_cache.lookup(texts, probabilities), dtype=float)
 
     def _embeddings(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         encoder = self._require(self.retrieval_encoder)
-        missing = self._embedding_cache.missing(texts)
-        if missing:
-            vectors = run_batched(
+
+        def embed(missing: list[str]) -> np.ndarray:
+            return run_batched(
                 lambda batch: encoder(batch)[1], encoder, missing, self.config.encode_batch_size, "embed", show_progress
             )
-            for text, vector in zip(missing, vectors, strict=True):
-                self._embedding_cache.put(text, vector)
-        return np.stack([self._embedding_cache.get(text) for text in texts]) if texts else np.zeros((0, 1))
+
+        return np.stack(self._embedding_cache.lookup(texts, embed)) if texts else np.zeros((0, 1))
 
     def knowledge_base(self, create: bool = False) -> KnowledgeBase:
         """The open knowledge base, opened on first use (``create``: make the collection again if it was
