@@ -8,8 +8,6 @@ prefixes (an ablation without the last stage reuses the full run's first stages)
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from logad.config import config_to_dict
 from logad.detectors.logllm.config import LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.jsonio import read_json_object, write_json_atomic
+from logad.train.checkpoints import fingerprint
 from logad.train.history import EpochStats
 
 STAGE_STATE = "stage.json"
@@ -38,10 +37,7 @@ class Resume:
 
 def data_digest(windows: list[list[str]], labels: np.ndarray) -> str:
     """Hash of the training windows with their labels."""
-    digest = hashlib.sha256()
-    for window, label in zip(windows, labels.tolist(), strict=True):
-        digest.update(json.dumps([label, window]).encode())
-    return digest.hexdigest()
+    return fingerprint(windows, labels.tolist())
 
 
 def stage_fingerprints(config: LogLLMConfig, data: str) -> list[str]:
@@ -51,23 +47,21 @@ def stage_fingerprints(config: LogLLMConfig, data: str) -> list[str]:
         for key, value in config_to_dict(config).items()
         if key not in _NOT_FINGERPRINTED and not key.endswith("_stage")
     }
-    fingerprints = []
-    for position in range(len(config.stages)):
-        prefix = [[stage, config_to_dict(config.stage(stage))] for stage in config.stages[: position + 1]]
-        payload = json.dumps([data, shared, prefix], sort_keys=True).encode()
-        fingerprints.append(hashlib.sha256(payload).hexdigest()[:16])
-    return fingerprints
+    return [
+        fingerprint(data, shared, [[stage, config_to_dict(config.stage(stage))] for stage in config.stages[:end]])
+        for end in range(1, len(config.stages) + 1)
+    ]
 
 
-def stage_dir(root: Path, position: int, stage: str, fingerprint: str) -> Path:
-    return root / f"{position + 1}-{stage}-{fingerprint}"
+def stage_dir(root: Path, position: int, stage: str, stage_fingerprint: str) -> Path:
+    return root / f"{position + 1}-{stage}-{stage_fingerprint}"
 
 
 def find_resume(root: Path, stages: list[str], fingerprints: list[str]) -> Resume:
     """The longest run of leading stages with a finished checkpoint."""
     resume = Resume()
-    for position, (stage, fingerprint) in enumerate(zip(stages, fingerprints, strict=True)):
-        directory = stage_dir(root, position, stage, fingerprint)
+    for position, (stage, stage_fingerprint) in enumerate(zip(stages, fingerprints, strict=True)):
+        directory = stage_dir(root, position, stage, stage_fingerprint)
         state_file = directory / STAGE_STATE
         if not state_file.is_file():
             break
@@ -77,12 +71,12 @@ def find_resume(root: Path, stages: list[str], fingerprints: list[str]) -> Resum
 
 
 def save_stage(
-    root: Path, position: int, stage: str, fingerprint: str, model: LogLLMModel, history: list[EpochStats]
+    root: Path, position: int, stage: str, stage_fingerprint: str, model: LogLLMModel, history: list[EpochStats]
 ) -> None:
     """Write the stage's weights and state; the state file last, so a crash mid-write is never resumed from."""
-    directory = stage_dir(root, position, stage, fingerprint)
+    directory = stage_dir(root, position, stage, stage_fingerprint)
     if directory.exists():
         shutil.rmtree(directory)
     model.save_weights(directory)
-    state = {"stage": stage, "fingerprint": fingerprint, "history": [record.__dict__ for record in history]}
+    state = {"stage": stage, "fingerprint": stage_fingerprint, "history": [record.__dict__ for record in history]}
     write_json_atomic(directory / STAGE_STATE, state)
