@@ -30,7 +30,7 @@ from logad.train.runner import TrainRequest, train_model
 SPLIT = "chrono:0.8"
 BETAS = (0.0, 0.25, 0.5, 0.68, 0.75, 1.0)
 KS = (1, 5, 20, 100)
-_COLUMNS = ["run", "variant", "train labels", "beta", "k", "precision", "recall", "f1", "threshold"]
+_COLUMNS = ["run", "variant", "train labels", "beta", "k", "precision", "recall", "f1", "roc_auc", "threshold"]
 
 
 @dataclass
@@ -57,6 +57,7 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
     if not args.quick:
         runs |= {
             "no pre-training": {"pretrain_epochs": 0},
+            "sequence text": {"text_form": "sequence"},
             "1% labels": {"label_fraction": 0.01},
             "10% labels": {"label_fraction": 0.1},
         }
@@ -119,6 +120,7 @@ def _rows(run: str, detector: LogSentryDetector, split: DataSplit, label_fractio
                 "precision": metrics["precision"],
                 "recall": metrics["recall"],
                 "f1": metrics["f1"],
+                "roc_auc": metrics["roc_auc"],
                 "threshold": choice.value,
             }
         )

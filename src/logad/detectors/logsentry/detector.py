@@ -69,7 +69,7 @@ class LogSentryDetector(Detector):
         labelled, labels = [labelled[i] for i in keep], labels[keep]
         if len(set(labels.tolist())) < 2:
             raise BadInputError("logsentry needs normal and anomalous training windows; check the labels")
-        texts = window_texts(labelled, self.preprocessor, cfg.placeholder_text)
+        texts = self._texts(labelled)
         train_texts, train_labels = distinct_examples(texts, labels) if cfg.train_on_distinct else (texts, labels)
 
         encoder = SequenceEncoder.from_pretrained(cfg.encoder, cfg.max_tokens)
@@ -104,9 +104,7 @@ class LogSentryDetector(Detector):
         chosen = [labelled[i] for i in keep]
         if not chosen:
             raise BadInputError("no labelled windows to add to the knowledge base (pass --labels?)")
-        embeddings = self._embeddings(
-            window_texts(chosen, self.preprocessor, self.config.placeholder_text), show_progress
-        )
+        embeddings = self._embeddings(self._texts(chosen), show_progress)
         return self.knowledge_base().upsert(tenant, [seq.id for seq in chosen], embeddings, labels[keep], source)
 
     # ---- inference ------------------------------------------------------------------------------------------
@@ -121,7 +119,7 @@ class LogSentryDetector(Detector):
     def score_components(self, sequences: Sequence[LogSequence], tenant: str, k: int) -> dict[str, Any]:
         """``p_model`` and the k-NN vote ``p_knn`` (NaN without neighbours; not computed when ``k`` is 0), plus
         the raw ``hits`` for benchmarks and explanations."""
-        texts = window_texts(sequences, self.preprocessor, self.config.placeholder_text)
+        texts = self._texts(sequences)
         p_model = self._p_model(texts)
         p_knn = np.full(len(texts), np.nan)
         hits = None
@@ -154,11 +152,14 @@ class LogSentryDetector(Detector):
 
     def embeddings_of(self, sequences: Sequence[LogSequence]) -> np.ndarray:
         """Retrieval embeddings (pre-trained encoder) of ``sequences``, one row each."""
-        return self._embeddings(window_texts(sequences, self.preprocessor, self.config.placeholder_text))
+        return self._embeddings(self._texts(sequences))
 
     def distinct_texts(self, sequences: Sequence[LogSequence]) -> int:
         """How many distinct encoder inputs ``sequences`` make (what scoring really computes)."""
-        return len(set(window_texts(sequences, self.preprocessor, self.config.placeholder_text)))
+        return len(set(self._texts(sequences)))
+
+    def _texts(self, sequences: Sequence[LogSequence]) -> list[str]:
+        return window_texts(sequences, self.preprocessor, self.config.placeholder_text, self.config.text_form)
 
     def clear_caches(self) -> None:
         """Forget cached per-text outputs (for cold-cache timing)."""

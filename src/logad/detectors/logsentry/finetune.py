@@ -28,13 +28,14 @@ def finetune(
         classifier, config.lr, config.weight_decay, config.warmup_ratio, steps_per_epoch * config.finetune_epochs
     )
     targets = torch.as_tensor(labels, dtype=torch.float32)
+    pos_weight = _anomaly_weight(labels) if config.balance_classes else None
 
     def epoch_batches() -> tuple[int, list[np.ndarray]]:
         return len(texts), list(minibatches(len(texts), config.finetune_batch_size, rng))
 
     def batch_loss(model: torch.nn.Module, idx: list[int]) -> torch.Tensor:
         logits = model(classifier.encoder.tokenize([texts[i] for i in idx]))
-        return F.binary_cross_entropy_with_logits(logits, targets[idx])
+        return F.binary_cross_entropy_with_logits(logits, targets[idx], pos_weight=pos_weight)
 
     return run_stage(
         "finetune",
@@ -46,3 +47,10 @@ def finetune(
         batch_loss,
         show_progress,
     )
+
+
+def _anomaly_weight(labels: np.ndarray) -> torch.Tensor:
+    """BCE weight of anomalous examples: normal / anomalous count (1 when either class is absent)."""
+    anomalous = int(labels.sum())
+    normal = len(labels) - anomalous
+    return torch.tensor(normal / anomalous if anomalous and normal else 1.0)
