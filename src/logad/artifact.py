@@ -62,14 +62,21 @@ class LoadedModel:
         return float(self.manifest.threshold["value"])
 
     def threshold_policy(self, kind: str | None = None) -> ThresholdPolicy:
-        """A fresh policy of ``kind`` (default: the served kind) in its post-validation state; static when the
-        artifact has no stored policies."""
-        kind = kind or self.manifest.threshold.get("kind", StaticThreshold.kind)
-        if kind not in self.threshold_states:
-            if kind == StaticThreshold.kind or not self.threshold_states:
-                return StaticThreshold(self.threshold)
-            raise BadInputError(f"this model has no {kind!r} threshold; it has {', '.join(self.threshold_states)}")
-        return threshold_from_state(self.threshold_states[kind])
+        """A fresh policy of ``kind`` (default: the served kind) in its post-validation state."""
+        return initial_threshold_policy(self.manifest, self.threshold_states, kind)
+
+
+def initial_threshold_policy(
+    manifest: Manifest, states: dict[str, dict[str, Any]], kind: str | None = None
+) -> ThresholdPolicy:
+    """A fresh policy of ``kind`` (default: the manifest's) in its post-validation state; static when the artifact
+    has no stored policies."""
+    kind = kind or manifest.threshold.get("kind", StaticThreshold.kind)
+    if kind not in states:
+        if kind == StaticThreshold.kind or not states:
+            return StaticThreshold(float(manifest.threshold["value"]))
+        raise BadInputError(f"this model has no {kind!r} threshold; it has {', '.join(states)}")
+    return threshold_from_state(states[kind])
 
 
 def new_model_version(detector: str, config: dict[str, Any]) -> str:
@@ -120,5 +127,10 @@ def load_artifact(directory: str | Path) -> LoadedModel:
     config = config_from_dict(cls.config_class, manifest.detector_config, f"{MANIFEST} detector_config")
     preprocessor = Preprocessor.load(directory / "preprocess")
     detector = cls.load(directory / "model", config, preprocessor)
-    states = read_json_object(directory / THRESHOLDS, "thresholds") if (directory / THRESHOLDS).is_file() else {}
-    return LoadedModel(manifest, detector, preprocessor, states)
+    return LoadedModel(manifest, detector, preprocessor, read_threshold_states(directory))
+
+
+def read_threshold_states(directory: Path) -> dict[str, dict[str, Any]]:
+    """The artifact's fitted threshold policies by kind ({} for artifacts without them)."""
+    path = Path(directory) / THRESHOLDS
+    return read_json_object(path, "thresholds") if path.is_file() else {}

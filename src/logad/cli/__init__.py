@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "kb",
     "register",
     "pipeline",
+    "serve",
     "bench",
 )
 

@@ -11,7 +11,7 @@ import gzip
 import io
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +104,7 @@ def read_records(path: Path, fmt: LogFormat, report: ReadReport) -> Iterator[Log
     """
     if fmt.regex is None:
         raise ConfigError(f"format {fmt.name} holds sessions, not log lines: read {path} with read_sessions")
-    match, stamp, label_field = fmt.regex.match, fmt.timestamp, fmt.label_field
+    parse = line_parser(fmt)
     what = f"no line of {path} matches format {fmt.name} ({fmt.header})"
     reason = f"does not match format {fmt.name}"
     for line_no, text in open_lines(path, report):
@@ -112,16 +112,35 @@ def read_records(path: Path, fmt: LogFormat, report: ReadReport) -> Iterator[Log
         if not line:
             report.empty_lines += 1
             continue
-        found = match(line)
-        if found is None:
+        record = parse(line_no, line)
+        if record is None:
             report.skip(line_no, reason, line)
             _fail_fast(report, what)
             continue
+        report.records += 1
+        yield record
+    _check_found_any(report, path, what)
+
+
+def line_parser(fmt: LogFormat) -> Callable[[int, str], LogRecord | None]:
+    """A function from (line number, stripped non-empty line) to its record in ``fmt``, None when it does not match.
+
+    The record holds the ``Content`` field, the timestamp where ``fmt`` has one and, where ``fmt`` has a
+    ``label_field``, the per-line label (0 for ``-``, else 1).
+    """
+    if fmt.regex is None:
+        raise ConfigError(f"format {fmt.name} holds sessions, not log lines")
+    match, stamp, label_field = fmt.regex.match, fmt.timestamp, fmt.label_field
+
+    def parse(line_no: int, line: str) -> LogRecord | None:
+        found = match(line)
+        if found is None:
+            return None
         fields = found.groupdict("")
         label = None if label_field is None else int(fields[label_field] != "-")
-        report.records += 1
-        yield LogRecord(line_no, fields["Content"], stamp(fields) if stamp else None, label, fields)
-    _check_found_any(report, path, what)
+        return LogRecord(line_no, fields["Content"], stamp(fields) if stamp else None, label, fields)
+
+    return parse
 
 
 def read_sessions(path: Path, report: ReadReport) -> Iterator[LogSequence]:

@@ -86,7 +86,7 @@ def iter_windows(
     else:
         windows = _count_windows(records, int(spec.size), int(spec.step))
     for window in windows:
-        yield _truncate(window, max_len)
+        yield truncate_window(window, max_len)
 
 
 def _session_windows(
@@ -103,7 +103,7 @@ def _session_windows(
         for session_id in session_ids:
             sessions.setdefault(session_id, []).append(slim)
     for session_id, members in sessions.items():
-        yield _window(session_id, members, labels.get(session_id))
+        yield build_window(session_id, members, labels.get(session_id))
 
 
 def _count_windows(records: Iterable[LogRecord], size: int, step: int) -> Iterator[LogSequence]:
@@ -121,13 +121,13 @@ def _count_windows(records: Iterable[LogRecord], size: int, step: int) -> Iterat
             continue
         buffer.append(record)
         if len(buffer) == size:
-            yield _window(_span_id(buffer), list(buffer), None)
+            yield build_window(span_id(buffer), list(buffer), None)
             covered = seen
             for _ in range(min(step, size)):
                 buffer.popleft()
             skip = max(step - size, 0)
     if buffer and seen > covered:
-        yield _window(_span_id(buffer), list(buffer), None)
+        yield build_window(span_id(buffer), list(buffer), None)
 
 
 def _time_windows(records: Iterable[LogRecord], width: float, step: float) -> Iterator[LogSequence]:
@@ -141,7 +141,7 @@ def _time_windows(records: Iterable[LogRecord], width: float, step: float) -> It
             start = record.timestamp
         while record.timestamp >= start + width:
             if buffer:
-                yield _window(_span_id(buffer), list(buffer), None)
+                yield build_window(span_id(buffer), list(buffer), None)
             start += step
             while buffer and buffer[0].timestamp < start:
                 buffer.popleft()
@@ -149,15 +149,17 @@ def _time_windows(records: Iterable[LogRecord], width: float, step: float) -> It
                 start += step * ((record.timestamp - start - width) // step + 1)
         buffer.append(record)
     if buffer:
-        yield _window(_span_id(buffer), list(buffer), None)
+        yield build_window(span_id(buffer), list(buffer), None)
 
 
-def _span_id(records: Iterable[LogRecord]) -> str:
+def span_id(records: Iterable[LogRecord]) -> str:
+    """``lines-A-B``: the id of a window of consecutive lines, from its first and last line numbers."""
     records = list(records)
     return f"lines-{records[0].line_no}-{records[-1].line_no}"
 
 
-def _window(window_id: str, members: list[LogRecord], session_label: int | None) -> LogSequence:
+def build_window(window_id: str, members: list[LogRecord], session_label: int | None) -> LogSequence:
+    """The window of ``members``: its label from line labels and the session label, its order the first line."""
     line_labels = [r.label for r in members if r.label is not None]
     label = session_label
     if line_labels:
@@ -172,7 +174,8 @@ def _window(window_id: str, members: list[LogRecord], session_label: int | None)
     )
 
 
-def _truncate(window: LogSequence, max_len: int | None) -> LogSequence:
+def truncate_window(window: LogSequence, max_len: int | None) -> LogSequence:
+    """``window`` cut to its most recent ``max_len`` events (in place; the label is kept)."""
     if max_len is not None and len(window.messages) > max_len:
         window.messages = window.messages[-max_len:]
         if window.timestamps:

@@ -66,3 +66,14 @@ class Detector(ABC):
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
         """Per-window explanation where the detector can give one; empty dicts by default."""
         return [{} for _ in sequences]
+
+    def score_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> np.ndarray:
+        """``score`` using only ``tenant``'s own state where the detector keeps some per tenant."""
+        return self.score(sequences)
+
+    def explain_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> list[dict[str, Any]]:
+        """``explain`` using only ``tenant``'s own state where the detector keeps some per tenant."""
+        return self.explain(sequences)
+
+    def open_resources(self) -> None:  # noqa: B027 - optional hook, most detectors hold nothing external
+        """Open and verify external resources now (serving is ready only after this), not on first use."""

@@ -133,7 +133,11 @@ class LogSentryDetector(Detector):
         return {"p_model": p_model, "p_knn": p_knn, "hits": hits}
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
-        parts = self.score_components(sequences, self.config.tenant, self.config.k if self.config.beta < 1 else 0)
+        return self.explain_tenant(sequences, self.config.tenant)
+
+    def explain_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> list[dict[str, Any]]:
+        """p_model, and the k-NN vote with the five nearest of ``tenant``'s knowledge-base rows."""
+        parts = self.score_components(sequences, tenant, self.config.k if self.config.beta < 1 else 0)
         explanations = []
         for i in range(len(sequences)):
             entry: dict[str, Any] = {"p_model": float(parts["p_model"][i])}
@@ -193,6 +197,11 @@ class LogSentryDetector(Detector):
                 raise ConfigError("this logsentry model has no knowledge base (it was trained with beta = 1)")
             self._kb = self.kb_ref.open(self.config.kb, self._model_dir, create)
         return self._kb
+
+    def open_resources(self) -> None:
+        """Open the knowledge base and check its model version (when the model uses retrieval)."""
+        if self.config.beta < 1.0 and self.kb_ref is not None:
+            self.knowledge_base()
 
     def close(self) -> None:
         """Release the knowledge base (milvus-lite lets one process hold a database at a time)."""

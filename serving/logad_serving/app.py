@@ -1,0 +1,82 @@
+"""What both servers add to KServe's FastAPI app: a request size limit, model-version paths, logad's error
+statuses, and (transformer) the operator endpoints for a tenant's threshold."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from logad_serving.errors import BodyTooLarge, add_error_handlers
+from logad_serving.transformer import TenantTransformer
+
+_VERSIONED = re.compile(r"^/v2/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)(?P<rest>/.*)?$")
+
+
+class RequestLimits:
+    """ASGI middleware: 413 for bodies over ``max_body_bytes`` (declared or streamed); 404 for a v2 path naming
+    another model version, and the version stripped from a path naming this one (KServe ignores versions)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, model_version: str) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.model_version = model_version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        versioned = _VERSIONED.match(scope["path"])
+        if versioned:
+            if versioned["version"] != self.model_version:
+                message = f"unknown model version {versioned['version']!r}; this server serves {self.model_version!r}"
+                await _reply(send, 404, message)
+                return
+            path = f"/v2/models/{versioned['name']}{versioned['rest'] or ''}"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _reply(send, 413, f"request body of {int(declared)} bytes exceeds {self.max_body_bytes}")
+            return
+        await self.app(scope, self._counting(receive, send), send)
+
+    def _counting(self, receive: Receive, send: Send) -> Receive:
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_body_bytes:
+                raise BodyTooLarge(f"request body exceeds {self.max_body_bytes} bytes")
+            return message
+
+        return counted
+
+
+async def _reply(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def configure_app(app: FastAPI, model_version: str, max_body_bytes: int) -> None:
+    """Size limit, version paths and error statuses on ``app`` (before it starts)."""
+    app.add_middleware(RequestLimits, max_body_bytes=max_body_bytes, model_version=model_version)
+    add_error_handlers(app)
+
+
+def add_operator_routes(app: FastAPI, transformer: TenantTransformer) -> None:
+    """``GET /logad/v1/tenants/{tenant}/threshold`` and ``POST .../threshold/reset`` (same tenant auth)."""
+
+    async def inspect(tenant: str, request: Request) -> dict[str, Any]:
+        return await transformer.inspect(tenant, dict(request.headers.items()))
+
+    async def reset(tenant: str, request: Request) -> dict[str, Any]:
+        return await transformer.reset(tenant, dict(request.headers.items()))
+
+    app.add_api_route("/logad/v1/tenants/{tenant}/threshold", inspect, methods=["GET"])
+    app.add_api_route("/logad/v1/tenants/{tenant}/threshold/reset", reset, methods=["POST"])

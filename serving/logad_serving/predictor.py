@@ -1,0 +1,83 @@
+"""The predictor: any detector artifact behind KServe's v1 and v2 endpoints, with dynamic batching."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kserve import Model
+from kserve.protocol.infer_type import InferRequest, InferResponse
+
+from logad.artifact import LoadedModel, load_artifact
+from logad.data.types import LogSequence
+from logad_serving.batching import DynamicBatcher
+from logad_serving.errors import check_model_version
+from logad_serving.protocol import decode_windows, encode_scores
+from logad_serving.tenancy import request_tenant
+
+Scored = tuple[float, dict[str, Any] | None]
+
+
+@dataclass
+class BatchSettings:
+    """Dynamic batching: wait up to ``max_delay_ms`` for more requests, score at most ``max_windows`` at once."""
+
+    max_windows: int = 256
+    max_delay_ms: float = 5.0
+
+
+class DetectorPredictor(Model):
+    """Scores windows with the detector named by the artifact; ready only once the detector and its external
+    resources (LogSentry's knowledge base, version-checked) are loaded."""
+
+    def __init__(self, name: str, model_dir: Path, batching: BatchSettings | None = None) -> None:
+        super().__init__(name)
+        self.model_dir = Path(model_dir)
+        self.model: LoadedModel | None = None
+        settings = batching or BatchSettings()
+        self._batcher: DynamicBatcher[LogSequence, Scored] = DynamicBatcher(
+            self._score, settings.max_windows, settings.max_delay_ms / 1000
+        )
+
+    def load(self) -> bool:
+        self.model = load_artifact(self.model_dir)
+        self.model.detector.open_resources()
+        self.ready = True
+        return self.ready
+
+    def stop(self) -> None:
+        if self.model is not None:
+            self.model.detector.close()
+
+    @property
+    def model_version(self) -> str:
+        return self._loaded().manifest.model_version
+
+    async def predict(
+        self,
+        payload: dict[str, Any] | InferRequest,
+        headers: dict[str, str] | None = None,
+        response_headers: dict[str, str] | None = None,
+    ) -> dict[str, Any] | InferResponse:
+        batch = decode_windows(payload)
+        if isinstance(payload, dict):
+            check_model_version(payload.get("model_version"), self.model_version)
+        default_tenant = getattr(self._loaded().detector.config, "tenant", "default")
+        tenant = request_tenant(headers, None, default_tenant)
+        key = f"{tenant}\n{int(batch.explain)}"
+        scored = await self._batcher.submit(key, batch.windows)
+        explanations = [e for _, e in scored] if batch.explain else None
+        return encode_scores(payload, self.name, batch.windows, [s for s, _ in scored], explanations)
+
+    def _score(self, key: str, windows: list[LogSequence]) -> list[Scored]:
+        tenant, explain = key.split("\n")
+        detector = self._loaded().detector
+        scores = detector.score_tenant(windows, tenant)
+        explanations = detector.explain_tenant(windows, tenant) if explain == "1" else [None] * len(windows)
+        return list(zip((float(s) for s in scores), explanations, strict=True))
+
+    def _loaded(self) -> LoadedModel:
+        if self.model is None:
+            raise RuntimeError("the predictor's model is not loaded yet")
+        return self.model

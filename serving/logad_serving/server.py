@@ -1,0 +1,58 @@
+"""Run one KServe model server (predictor or transformer) on an explicit host: 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kserve import Model, ModelServer
+from kserve import model_server as kserve_model_server
+from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
+from kserve.predictor_config import PredictorConfig
+from kserve.protocol.rest.server import RESTServer
+
+from logad_serving.app import add_operator_routes, configure_app
+from logad_serving.transformer import TenantTransformer
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class HostModelServer(ModelServer):
+    """KServe's single-process REST server bound to ``host`` (KServe itself always binds 0.0.0.0), gRPC off."""
+
+    def __init__(self, host: str, http_port: int, predictor_config: PredictorConfig | None = None) -> None:
+        super().__init__(http_port=http_port, enable_grpc=False, workers=1, predictor_config=predictor_config)
+        self.host = host
+
+    def start(self, models: list[Model]) -> None:
+        self._register_and_check_atleast_one_model_is_ready(models)
+        self._rest_server = RESTServer(
+            FASTAPI_APP_IMPORT_STRING,
+            self.dataplane,
+            self.model_repository_extension,
+            self.http_port,
+            grace_period=self.grace_period,
+            timeout_keep_alive=self.timeout_keep_alive,
+        )
+        self._rest_server.config.host = self.host
+        self.servers.append(self._rest_server.start())
+        self.setup_event_loop()
+        self.register_signal_handler()
+        asyncio.run(self._serve())
+
+
+def serve(
+    model: Model,
+    model_version: str,
+    host: str = DEFAULT_HOST,
+    port: int = 8080,
+    predictor_config: PredictorConfig | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> None:
+    """Load ``model`` (the server answers only once it is ready) and serve it until stopped."""
+    model.load()
+    app = kserve_model_server.app
+    configure_app(app, model_version, max_body_bytes)
+    if isinstance(model, TenantTransformer):
+        add_operator_routes(app, model)
+    HostModelServer(host, port, predictor_config).start([model])

@@ -1,0 +1,92 @@
+"""SQLite state store: the embedded default, one database file on a volume.
+
+Durability: WAL journal with ``synchronous=FULL`` syncs the log on every commit, so a put that returned survives a
+kill -9 or a power loss. ``put`` reads and writes inside ``BEGIN IMMEDIATE`` (the database write lock), so it is an
+atomic compare-and-set across threads and across processes; ``busy_timeout`` makes a second replica wait for the lock
+instead of failing. WAL needs shared memory, so replicas sharing the file must run on the same node (use the Redis
+store across nodes).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from logad.state.store import StateConflict, StateStore
+
+BUSY_TIMEOUT_S = 30.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenant_state (
+    namespace TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (namespace, tenant)
+) WITHOUT ROWID
+"""
+
+
+class SqliteStateStore(StateStore):
+    """Tenant state of ``namespace`` in the SQLite database at ``path`` (created with its parent folders)."""
+
+    def __init__(self, path: str | Path, namespace: str) -> None:
+        super().__init__(namespace)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = FULL")
+        self._conn.execute(_SCHEMA)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside a write transaction, committed on success and rolled back on error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _get(self, tenant: str) -> tuple[int, str] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT version, data FROM tenant_state WHERE namespace = ? AND tenant = ?", (self.namespace, tenant)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _put(self, tenant: str, text: str, expected_version: int) -> int:
+        key = (self.namespace, tenant)
+        with self._write() as conn:
+            row = conn.execute("SELECT version FROM tenant_state WHERE namespace = ? AND tenant = ?", key).fetchone()
+            stored = 0 if row is None else row[0]
+            if stored != expected_version:
+                raise StateConflict(tenant, expected_version, stored)
+            conn.execute(
+                "INSERT INTO tenant_state (namespace, tenant, version, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (namespace, tenant) DO UPDATE SET version = excluded.version, data = excluded.data",
+                (*key, stored + 1, text),
+            )
+        return stored + 1
+
+    def _delete(self, tenant: str) -> bool:
+        with self._write() as conn:
+            key = (self.namespace, tenant)
+            cursor = conn.execute("DELETE FROM tenant_state WHERE namespace = ? AND tenant = ?", key)
+        return cursor.rowcount > 0
+
+    def _tenants(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute("SELECT tenant FROM tenant_state WHERE namespace = ?", (self.namespace,))
+            return [row[0] for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

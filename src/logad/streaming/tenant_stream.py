@@ -1,0 +1,88 @@
+"""One tenant's stream through a served model, as pure functions of its stored state document.
+
+The document holds the tenant's open windows and its threshold policy state; each request reads it, advances
+it (windows completed by the request's lines, thresholds updated by their scores) and writes it back in one
+atomic put, so a request that fails half-way changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from logad.data.types import LogRecord, LogSequence
+from logad.errors import BadInputError
+from logad.streaming.windower import StreamWindower
+from logad.threshold import Decision, ThresholdPolicy, threshold_from_state
+
+STATE_FORMAT = 1
+
+
+@dataclass
+class TenantStream:
+    """Windows and thresholds of a served model, applied to one tenant's state document at a time."""
+
+    windower: StreamWindower
+    initial_policy: Callable[[], ThresholdPolicy]
+    model_version: str
+
+    def new_state(self) -> dict[str, Any]:
+        """The document of a tenant seen for the first time: no open windows, the model's fitted threshold."""
+        return {
+            "format": STATE_FORMAT,
+            "model_version": self.model_version,
+            "windows": {},
+            "threshold": self.initial_policy().state_dict(),
+            "counts": {"lines": 0, "rejected_lines": 0, "windows": 0, "anomalous": 0, "threshold_resets": 0},
+        }
+
+    def current(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """``stored`` checked, or a new document when empty; a model roll-out keeps the open windows but restarts
+        the threshold from the new model's fitted state (its scores live on another scale)."""
+        if not stored:
+            return self.new_state()
+        if stored.get("format") != STATE_FORMAT or not isinstance(stored.get("counts"), dict):
+            raise BadInputError(f"tenant state has format {stored.get('format')!r}; this logad reads {STATE_FORMAT}")
+        if stored.get("model_version") != self.model_version:
+            return self.reset_threshold({**stored, "model_version": self.model_version})
+        return stored
+
+    def add_lines(
+        self, state: dict[str, Any], records: Sequence[LogRecord], rejected: int, flush: bool
+    ) -> tuple[list[LogSequence], dict[str, Any]]:
+        """Windows completed by ``records`` (all open ones when ``flush``) and the advanced document."""
+        windows, window_state = self.windower.push(state["windows"], records)
+        if flush:
+            closing, window_state = self.windower.flush(window_state)
+            windows += closing
+        counts = dict(state["counts"])
+        counts["lines"] += len(records)
+        counts["rejected_lines"] += rejected
+        return windows, {**state, "windows": window_state, "counts": counts}
+
+    def decide(self, state: dict[str, Any], scores: Sequence[float]) -> tuple[list[Decision], dict[str, Any]]:
+        """Each score judged against the tenant's threshold in order (learning from it), and the new document."""
+        policy = threshold_from_state(state["threshold"])
+        decisions = [policy.update(score) for score in scores]
+        counts = dict(state["counts"])
+        counts["windows"] += len(decisions)
+        counts["anomalous"] += sum(d.anomalous for d in decisions)
+        return decisions, {**state, "threshold": policy.state_dict(), "counts": counts}
+
+    def reset_threshold(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The document with its threshold back at the model's fitted state (after an incident)."""
+        counts = dict(state["counts"])
+        counts["threshold_resets"] += 1
+        return {**state, "threshold": self.initial_policy().state_dict(), "counts": counts}
+
+    def summary(self, state: dict[str, Any]) -> dict[str, Any]:
+        """What an operator inspects: threshold kind and value, open windows, counters."""
+        policy = threshold_from_state(state["threshold"])
+        return {
+            "model_version": state["model_version"],
+            "threshold_kind": policy.kind,
+            "threshold": policy.threshold(),
+            "open_windows": self.windower.open_windows(state["windows"]),
+            **state["counts"],
+        }

@@ -1,0 +1,170 @@
+"""Windows over a tenant's records pushed request by request, as pure functions of a JSON state.
+
+Count and time windows are those of ``logad.data.windows`` over the tenant's whole stream: ``push`` returns each
+as soon as it is complete and ``flush`` the open one. Session windows close early, which offline windows never
+do (see ``StreamWindower``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from logad.config import require_positive, require_range
+from logad.data.types import LogRecord, LogSequence
+from logad.data.windows import WindowSpec, build_window, span_id, truncate_window
+from logad.errors import BadInputError
+from logad.streaming.state import Event, OpenSession, StreamState
+
+Step = Callable[[StreamState, LogRecord, list[LogSequence]], None]
+
+
+@dataclass
+class StreamConfig:
+    """When session windows close before the stream ends, and the memory bounds of a tenant's state."""
+
+    session_idle_seconds: float = 300.0
+    session_idle_lines: int = 100_000
+    max_open_windows: int = 10_000
+    max_window_events: int = 10_000
+
+    def __post_init__(self) -> None:
+        require_range("session_idle_seconds", self.session_idle_seconds, 0.0, math.inf, low_open=True)
+        require_positive(self, ("session_idle_lines", "max_open_windows", "max_window_events"))
+
+
+class StreamWindower:
+    """Windows of ``spec`` over one tenant's stream; ``push`` and ``flush`` return new states, never edit theirs.
+
+    Line numbers (window ids ``lines-A-B``, ``order``) count the tenant's records across requests. A session
+    window closes when the tenant's event time (its latest timestamp) is ``session_idle_seconds`` past the
+    session's last event, or, when that event has no timestamp, ``session_idle_lines`` records later; when it
+    reaches ``max_window_events`` events (the session goes on as ``ID#2``...); or, when a new session would make
+    more than ``max_open_windows``, the least recently touched closes first. A session that a record touches is
+    checked for idleness first; the others at the end of each request.
+    """
+
+    def __init__(self, spec: WindowSpec, config: StreamConfig, max_len: int | None = None) -> None:
+        self.spec, self.config, self.max_len = spec, config, max_len
+        self._pattern = re.compile(spec.pattern)
+        steps: dict[str, Step] = {"session": self._session_step, "time": self._time_step}
+        self._step = steps.get(spec.kind, self._count_step)
+
+    def push(self, state: dict[str, Any], records: Sequence[LogRecord]) -> tuple[list[LogSequence], dict[str, Any]]:
+        """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant)."""
+        current = self._load(state)
+        windows: list[LogSequence] = []
+        for record in records:
+            current.lines += 1
+            if record.timestamp is not None:
+                current.clock = record.timestamp if current.clock is None else max(current.clock, record.timestamp)
+            self._step(current, record, windows)
+        for session_id, session in list(current.sessions.items()):
+            if self._idle(current, session):
+                self._close(windows, session_id, current.sessions.pop(session_id))
+        return windows, current.dump()
+
+    def flush(self, state: dict[str, Any]) -> tuple[list[LogSequence], dict[str, Any]]:
+        """Every open window (sessions by first event), for a stream that ended; line numbers go on after it."""
+        current = self._load(state)
+        windows: list[LogSequence] = []
+        for session_id, session in sorted(current.sessions.items(), key=lambda item: item[1].order):
+            self._close(windows, session_id, session)
+        if current.events and (self.spec.kind == "time" or current.lines > current.covered):
+            windows.append(self._run(current.events, current.lines))
+        current.events.clear()
+        current.sessions, current.covered, current.skip, current.start = {}, current.lines, 0, None
+        return windows, current.dump()
+
+    def open_windows(self, state: dict[str, Any]) -> int:
+        """How many windows ``state`` holds open (sessions, or the one run of count/time windows)."""
+        current = self._load(state)
+        return len(current.sessions) if self.spec.kind == "session" else int(bool(current.events))
+
+    def _load(self, state: dict[str, Any]) -> StreamState:
+        current = StreamState.load(state, str(self.spec))
+        if self.spec.kind == "time" and any(timestamp is None for _, timestamp, _ in current.events):
+            raise BadInputError("stream state is malformed: time windows hold an event without a timestamp")
+        return current
+
+    def _count_step(self, state: StreamState, record: LogRecord, windows: list[LogSequence]) -> None:
+        """``_count_windows`` of ``logad.data.windows``, one record at a time."""
+        size, step = int(self.spec.size), int(self.spec.step)
+        if state.skip:
+            state.skip -= 1
+            state.covered = state.lines
+            return
+        state.events.append(_event(record))
+        if len(state.events) == size:
+            windows.append(self._run(state.events, state.lines))
+            state.covered = state.lines
+            for _ in range(min(step, size)):
+                state.events.popleft()
+            state.skip = max(step - size, 0)
+
+    def _time_step(self, state: StreamState, record: LogRecord, windows: list[LogSequence]) -> None:
+        """``_time_windows`` of ``logad.data.windows``, one record at a time."""
+        timestamp = record.timestamp
+        if timestamp is None:
+            raise BadInputError(f"line {record.line_no} has no timestamp: time windows need a timed format")
+        width, step = self.spec.size, self.spec.step
+        start = timestamp if state.start is None else state.start
+        while timestamp >= start + width:
+            if state.events:
+                windows.append(self._run(state.events, state.lines - 1))
+            start += step
+            while state.events and cast(float, state.events[0][1]) < start:  # timed: checked on push and load
+                state.events.popleft()
+            if not state.events and timestamp >= start + width:
+                start += step * ((timestamp - start - width) // step + 1)
+        state.start = start
+        state.events.append(_event(record))
+
+    def _session_step(self, state: StreamState, record: LogRecord, windows: list[LogSequence]) -> None:
+        """Add ``record`` to every session named in it, touching each (it becomes the most recent)."""
+        for session_id in dict.fromkeys(self._pattern.findall(record.content)):
+            session = state.sessions.pop(session_id, None)
+            if session is not None and self._idle(state, session):
+                self._close(windows, session_id, session)
+                session = None
+            if session is None:
+                while len(state.sessions) >= self.config.max_open_windows:
+                    oldest = next(iter(state.sessions))
+                    self._close(windows, oldest, state.sessions.pop(oldest))
+                session = OpenSession(order=state.lines, seen=state.lines, last=None)
+            if not session.events:
+                session.order = state.lines
+            session.events.append(_event(record))
+            session.seen, session.last = state.lines, record.timestamp
+            state.sessions[session_id] = session
+            if len(session.events) >= self.config.max_window_events:
+                self._close(windows, session_id, session)
+                session.events, session.part = [], session.part + 1
+
+    def _idle(self, state: StreamState, session: OpenSession) -> bool:
+        if session.last is not None and state.clock is not None:
+            return state.clock - session.last >= self.config.session_idle_seconds
+        return state.lines - session.seen >= self.config.session_idle_lines
+
+    def _close(self, windows: list[LogSequence], session_id: str, session: OpenSession) -> None:
+        """Append the window of ``session`` to ``windows`` unless it is empty."""
+        if session.events:
+            window_id = session_id if session.part == 1 else f"{session_id}#{session.part}"
+            windows.append(self._window(window_id, session.order, session.events))
+
+    def _run(self, events: Iterable[Event], last: int) -> LogSequence:
+        """The ``lines-A-B`` window of a run of consecutive events ending at line ``last``."""
+        events = list(events)
+        return self._window(None, last - len(events) + 1, events)
+
+    def _window(self, window_id: str | None, first: int, events: Iterable[Event]) -> LogSequence:
+        # build_window reads only the first member's line number: the others matter for ``lines-A-B`` ids only.
+        members = [LogRecord(first + i, content, stamp, label) for i, (content, stamp, label) in enumerate(events)]
+        return truncate_window(build_window(window_id or span_id(members), members, None), self.max_len)
+
+
+def _event(record: LogRecord) -> Event:
+    return record.content, record.timestamp, record.label

@@ -1,0 +1,86 @@
+"""Tiny trained artifacts of every detector, synthetic tenant logs, and real servers started on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from logad.cli import main
+from logad_serving.launch import LocalDeployment
+
+# Sessions close only when a request flushes: the windows then equal the offline ones.
+NEVER_IDLE = ["--session-idle-seconds", "1e9"]
+
+
+@pytest.fixture(scope="session")
+def synth_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("serving-synth")
+    args = ["synth", "--out", str(out), "--blocks", "150", "--anomaly-rate", "0.15", "--tenants", "2", "--seed", "4"]
+    assert main(args) == 0
+    return out
+
+
+def _detector_config(detector: str, tiny_bert_dir: Path, tiny_bert64_dir: Path, tiny_llama_dir: Path) -> str:
+    if detector == "logsentry":
+        return (
+            f"detector:\n  encoder: {tiny_bert_dir}\n  max_tokens: 96\n  pretrain_batch_size: 8\n"
+            "  finetune_batch_size: 16\n  finetune_epochs: 2\n  lr: 0.002\n  head_hidden: 16\n  tenant: tenant-0\n"
+            "preset: cpu\n"
+        )
+    if detector == "logllm":
+        return (
+            f"detector:\n  llm: {tiny_llama_dir}\n  encoder: {tiny_bert64_dir}\n  batch_size: 8\n"
+            "  micro_batch_size: 4\n  max_message_tokens: 24\n  llm_stage: {lr: 0.005, max_examples: 16}\n"
+            "  all_stage: {lr: 0.002, epochs: 1, max_examples: 32}\npreset: cpu\n"
+        )
+    if detector == "bertloganom":
+        return "preset: tiny\n"
+    return "{}\n"
+
+
+@pytest.fixture(scope="session")
+def artifact_factory(
+    synth_logs: Path, tiny_bert_dir: Path, tiny_bert64_dir: Path, tiny_llama_dir: Path, tmp_path_factory
+) -> Callable[[str], Path]:
+    """Trains a tiny model of a detector on tenant-0 once per session."""
+    trained: dict[str, Path] = {}
+
+    def artifact(detector: str) -> Path:
+        if detector not in trained:
+            folder = tmp_path_factory.mktemp(f"serving-{detector}")
+            config = folder / "config.yaml"
+            config.write_text(_detector_config(detector, tiny_bert_dir, tiny_bert64_dir, tiny_llama_dir))
+            data = synth_logs / "tenant-0"
+            args = ["train", "--detector", detector, "--logs", str(data / "HDFS.log"), "--format", "hdfs"]
+            args += ["--labels", str(data / "anomaly_label.csv"), "--config", str(config)]
+            assert main([*args, "--out", str(folder / "model"), "--quiet"]) == 0
+            trained[detector] = folder / "model"
+        return trained[detector]
+
+    return artifact
+
+
+@pytest.fixture
+def deploy(tmp_path: Path) -> Iterator[Callable[..., LocalDeployment]]:
+    """Starts a predictor + transformer for an artifact (stopped at the end of the test)."""
+    started: list[LocalDeployment] = []
+
+    def start(model: Path, *transformer_args: str, protocol: str = "v1", state: Path | None = None):
+        name = json.loads((model / "logad.json").read_text())["detector"]
+        state_args = ["--state", str(state or tmp_path / "state" / "tenants.db")]
+        deployment = LocalDeployment.create(
+            model,
+            name,
+            tmp_path / f"servers-{len(started)}",
+            [*state_args, *NEVER_IDLE, *transformer_args],
+            protocol=protocol,
+        )
+        started.append(deployment)
+        return deployment.start()
+
+    yield start
+    for deployment in started:
+        deployment.stop()
