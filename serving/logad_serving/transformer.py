@@ -17,13 +17,13 @@ from typing import Any
 
 from kserve import Model
 from kserve.protocol.infer_type import InferRequest, InferResponse
-from logad.state import StateConflict, StateStore, TenantTokens
 
 from logad.artifact import initial_threshold_policy, read_manifest, read_threshold_states
 from logad.data.dataset import DataSpec
 from logad.data.formats import get_format
 from logad.data.types import LogSequence
 from logad.errors import BadInputError
+from logad.state import StateConflict, StateStore, TenantTokens
 from logad.streaming import StreamConfig, StreamWindower, parse_lines
 from logad.streaming.tenant_stream import TenantStream
 from logad.threshold import Decision
@@ -51,7 +51,6 @@ class TenantTransformer(Model):
         manifest = read_manifest(Path(model_dir))
         states = read_threshold_states(Path(model_dir))
         kind = settings.threshold or ("dtpm" if "dtpm" in states else None)
-        initial_threshold_policy(manifest, states, kind)  # fail at start, not on the first request
         spec = DataSpec(manifest.data["format"], manifest.data.get("window"), manifest.data.get("max_len"))
         window_spec = spec.window_spec()
         if window_spec is None:
@@ -60,7 +59,7 @@ class TenantTransformer(Model):
         self.log_format = get_format(spec.format)
         self.stream = TenantStream(
             StreamWindower(window_spec, settings.stream or StreamConfig(), spec.max_len),
-            lambda: initial_threshold_policy(manifest, states, kind),
+            initial_threshold_policy(manifest, states, kind).state_dict(),
             manifest.model_version,
         )
         self.store = store

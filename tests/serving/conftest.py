@@ -68,9 +68,9 @@ def deploy(tmp_path: Path) -> Iterator[Callable[..., LocalDeployment]]:
     """Starts a predictor + transformer for an artifact (stopped at the end of the test)."""
     started: list[LocalDeployment] = []
 
-    def start(model: Path, *transformer_args: str, protocol: str = "v1", state: Path | None = None):
+    def start(model: Path, *transformer_args: str, protocol: str = "v1"):  # a later --state overrides the default
         name = json.loads((model / "logad.json").read_text())["detector"]
-        state_args = ["--state", str(state or tmp_path / "state" / "tenants.db")]
+        state_args = ["--state", str(tmp_path / "state" / "tenants.db")]
         deployment = LocalDeployment.create(
             model,
             name,

@@ -15,6 +15,7 @@ from logad.data.formats import get_format
 from logad.data.windows import WindowSpec, make_windows
 from logad.streaming import parse_lines
 from logad_serving.launch import free_port
+from redis_server import RedisServer
 
 SESSION = WindowSpec.parse(r"session:blk_-?\d+")
 
@@ -159,8 +160,13 @@ def test_every_bad_input_gets_a_4xx_with_a_message_and_changes_nothing(baseline,
         assert [p["line"] for p in mixed["rejected_lines"]] == [2, 3]
 
 
-def test_concurrent_requests_of_many_tenants_on_two_replicas_lose_no_update(baseline, synth_logs, deploy, tmp_path):
-    deployment = deploy(baseline)
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_concurrent_requests_of_many_tenants_on_two_replicas_lose_no_update(
+    backend, baseline, synth_logs, deploy, tmp_path
+):
+    redis = RedisServer(tmp_path / "redis-state.db") if backend == "redis" else None
+    state = ["--state", redis.url] if redis else []
+    deployment = deploy(baseline, *state)
     first = deployment.transformer
     second = replace(first, port=free_port(), log_path=tmp_path / "replica-2.log", process=None).start().wait_ready()
     try:
@@ -187,3 +193,6 @@ def test_concurrent_requests_of_many_tenants_on_two_replicas_lose_no_update(base
                 assert flushed.status_code == 200 and state["open_windows"] == 0
     finally:
         second.stop()
+        deployment.stop()
+        if redis:
+            redis.stop()

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from state_helpers import OpenStore, RedisServer
+from state_helpers import OpenStore
 
 from logad.state import RedisStateStore, SqliteStateStore, StateStore
+from redis_server import RedisServer
 
 
 @pytest.fixture(scope="session")

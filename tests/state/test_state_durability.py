@@ -9,9 +9,8 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
-from state_helpers import RedisServer
-
 from logad.state import RedisStateStore, SqliteStateStore
+from redis_server import RedisServer
 
 _WRITER = """
 import sys

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from state_helpers import RedisServer
 
 from logad.errors import ConfigError
 from logad.state import RedisStateStore, SqliteStateStore, StateStore, TenantState, open_store
+from redis_server import RedisServer
 
 
 def _sqlite_path(store: StateStore) -> Path:

@@ -19,6 +19,7 @@ _SCENARIO_MODULES: dict[str, str] = {
     "logllm": "logad.bench.scenarios.logllm",
     "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",
+    "serve": "logad.bench.scenarios.serve",
 }
 
 

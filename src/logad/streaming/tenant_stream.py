@@ -1,13 +1,14 @@
 """One tenant's stream through a served model, as pure functions of its stored state document.
 
-The document holds the tenant's open windows and its threshold policy state; each request reads it, advances
+The document holds the tenant's open windows and the fields of its threshold policy state that moved away
+from the model's fitted state; each request reads it, advances
 it (windows completed by the request's lines, thresholds updated by their scores) and writes it back in one
 atomic put, so a request that fails half-way changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ class TenantStream:
     """Windows and thresholds of a served model, applied to one tenant's state document at a time."""
 
     windower: StreamWindower
-    initial_policy: Callable[[], ThresholdPolicy]
+    fitted_threshold: dict[str, Any]  # the model's threshold policy state after validation (``state_dict``)
     model_version: str
 
     def new_state(self) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class TenantStream:
             "format": STATE_FORMAT,
             "model_version": self.model_version,
             "windows": {},
-            "threshold": self.initial_policy().state_dict(),
+            "threshold": {},
             "counts": {"lines": 0, "rejected_lines": 0, "windows": 0, "anomalous": 0, "threshold_resets": 0},
         }
 
@@ -63,22 +64,22 @@ class TenantStream:
 
     def decide(self, state: dict[str, Any], scores: Sequence[float]) -> tuple[list[Decision], dict[str, Any]]:
         """Each score judged against the tenant's threshold in order (learning from it), and the new document."""
-        policy = threshold_from_state(state["threshold"])
+        policy = self._policy(state)
         decisions = [policy.update(score) for score in scores]
         counts = dict(state["counts"])
         counts["windows"] += len(decisions)
         counts["anomalous"] += sum(d.anomalous for d in decisions)
-        return decisions, {**state, "threshold": policy.state_dict(), "counts": counts}
+        return decisions, {**state, "threshold": self._changed_fields(policy.state_dict()), "counts": counts}
 
     def reset_threshold(self, state: dict[str, Any]) -> dict[str, Any]:
         """The document with its threshold back at the model's fitted state (after an incident)."""
         counts = dict(state["counts"])
         counts["threshold_resets"] += 1
-        return {**state, "threshold": self.initial_policy().state_dict(), "counts": counts}
+        return {**state, "threshold": {}, "counts": counts}
 
     def summary(self, state: dict[str, Any]) -> dict[str, Any]:
         """What an operator inspects: threshold kind and value, open windows, counters."""
-        policy = threshold_from_state(state["threshold"])
+        policy = self._policy(state)
         return {
             "model_version": state["model_version"],
             "threshold_kind": policy.kind,
@@ -86,3 +87,12 @@ class TenantStream:
             "open_windows": self.windower.open_windows(state["windows"]),
             **state["counts"],
         }
+
+    def _policy(self, state: dict[str, Any]) -> ThresholdPolicy:
+        """The tenant's policy: the fitted state with the tenant's own changes on top."""
+        return threshold_from_state({**self.fitted_threshold, **state["threshold"]})
+
+    def _changed_fields(self, policy_state: dict[str, Any]) -> dict[str, Any]:
+        """Only the fields that differ from the fitted state (DTPM's calibration network never does): a tenant's
+        document stays small and so does every write."""
+        return {key: value for key, value in policy_state.items() if self.fitted_threshold.get(key) != value}
