@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 from kserve.predictor_config import PredictorConfig
-from logad.state import open_store
 
 from logad.artifact import read_manifest
+from logad.data.dataset import DataSpec
 from logad.errors import LogadError
+from logad.state import open_store
 from logad.streaming import StreamConfig
 from logad_serving.predictor import BatchSettings, DetectorPredictor
 from logad_serving.server import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, serve
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     transformer.add_argument("--session-idle-seconds", type=float, default=StreamConfig.session_idle_seconds)
     transformer.add_argument("--max-open-windows", type=int, default=StreamConfig.max_open_windows)
     transformer.add_argument("--max-lines", type=int, default=100_000, help="raw lines per request")
+    transformer.add_argument("--log-format", help="raw-line format (default: the one the model was trained on)")
+    transformer.add_argument("--window", help="window spec for raw lines (default: the model's)")
     return parser
 
 
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             stream=StreamConfig(session_idle_seconds=args.session_idle_seconds, max_open_windows=args.max_open_windows),
             tokens_dir=args.tokens_dir,
             max_lines=args.max_lines,
+            data=DataSpec(args.log_format, args.window) if args.log_format else None,
         )
         store = open_store(args.state, namespace=name)
         config = PredictorConfig(args.predictor_host, args.predictor_protocol, predictor_request_timeout_seconds=120)

@@ -19,7 +19,7 @@ from kserve import Model
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from logad.artifact import initial_threshold_policy, read_manifest, read_threshold_states
-from logad.data.dataset import DataSpec
+from logad.data.dataset import DataSpec, raw_line_spec
 from logad.data.formats import get_format
 from logad.data.types import LogSequence
 from logad.errors import BadInputError
@@ -35,12 +35,13 @@ WRITE_ATTEMPTS = 5
 
 @dataclass
 class TransformerSettings:
-    """What the transformer needs besides the model: threshold kind, stream limits, tokens, explanations."""
+    """What the transformer needs besides the model: threshold kind, stream limits, tokens, line limits."""
 
     threshold: str | None = None  # None: dtpm when the model has it, else the model's own kind
     stream: StreamConfig | None = None
     tokens_dir: Path | None = None
     max_lines: int = 100_000
+    data: DataSpec | None = None  # raw-line format and window, when the model's own record does not say
 
 
 class TenantTransformer(Model):
@@ -51,10 +52,8 @@ class TenantTransformer(Model):
         manifest = read_manifest(Path(model_dir))
         states = read_threshold_states(Path(model_dir))
         kind = settings.threshold or ("dtpm" if "dtpm" in states else None)
-        spec = DataSpec(manifest.data["format"], manifest.data.get("window"), manifest.data.get("max_len"))
+        spec = raw_line_spec(manifest.data, settings.data)
         window_spec = spec.window_spec()
-        if window_spec is None:
-            raise ValueError(f"{model_dir}: a model trained on pre-grouped sessions cannot window raw lines")
         self.model_version = manifest.model_version
         self.log_format = get_format(spec.format)
         self.stream = TenantStream(

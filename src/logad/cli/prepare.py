@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from logad.cli.common import add_data_arguments, note
+from logad.config import config_to_dict
 from logad.data.dataset import DataSpec, load_windows
-from logad.data.prepared import write_windows
+from logad.data.prepared import write_source, write_windows
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
     spec = DataSpec(format=args.format, window=args.window).resolved()
     loaded = load_windows(args.logs, spec, args.labels, not args.quiet)
     count = write_windows(loaded.sequences, args.out)
+    write_source(args.out, config_to_dict(spec))
     note(loaded.summary())
     anomalies = sum(seq.label == 1 for seq in loaded.sequences)
     print(json.dumps({"out": str(args.out), "windows": count, "anomalies": anomalies, "unlabelled": loaded.unlabelled}))

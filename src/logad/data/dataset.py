@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -39,6 +40,21 @@ class DataSpec:
         """The same spec with the default window filled in, as stored in a manifest."""
         spec = self.window_spec()
         return DataSpec(self.format, str(spec) if spec else None, self.max_len)
+
+
+def raw_line_spec(recorded: dict[str, Any], override: DataSpec | None = None) -> DataSpec:
+    """How raw log lines become the windows a model was trained on: ``override``, else a manifest's data section,
+    else the ``source`` recorded there for prepared windows. ConfigError when none names a line format."""
+    if override is not None:
+        return override.resolved()
+    source = recorded.get("source") or recorded
+    if source.get("format", SESSIONS_FORMAT) == SESSIONS_FORMAT:
+        raise ConfigError(
+            "this model was trained on pre-grouped sessions with no record of their raw-line format: "
+            "name the log format and window of the raw lines (e.g. --log-format hdfs --window 'session:blk_-?\\d+')"
+        )
+    max_len = recorded.get("max_len") or source.get("max_len")
+    return DataSpec(source["format"], source.get("window"), max_len).resolved()
 
 
 @dataclass

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from logad.data.splits import chronological_key
 from logad.data.types import LogSequence
-from logad.jsonio import atomic_writer
+from logad.jsonio import atomic_writer, write_json_atomic
+
+SOURCE_SUFFIX = ".source.json"
 
 
 def write_windows(sequences: Iterable[LogSequence], path: Path) -> int:
@@ -28,3 +30,19 @@ def write_windows(sequences: Iterable[LogSequence], path: Path) -> int:
                 record["label"] = seq.label
             out.write(json.dumps(record) + "\n")
     return len(ordered)
+
+
+def source_path(windows_path: Path) -> Path:
+    """The sidecar beside prepared windows that records how raw lines became them (format, window, max_len)."""
+    return windows_path.with_name(windows_path.name + SOURCE_SUFFIX)
+
+
+def write_source(windows_path: Path, spec: dict) -> None:
+    """Record the raw-line data spec of prepared windows, so a model trained on them can serve raw lines."""
+    write_json_atomic(source_path(windows_path), spec)
+
+
+def read_source(windows_path: Path) -> dict | None:
+    """The raw-line data spec recorded beside prepared windows, or None."""
+    path = source_path(windows_path)
+    return json.loads(path.read_text()) if path.is_file() else None

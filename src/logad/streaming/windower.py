@@ -24,9 +24,14 @@ Step = Callable[[StreamState, LogRecord, list[LogSequence]], None]
 
 @dataclass
 class StreamConfig:
-    """When session windows close before the stream ends, and the memory bounds of a tenant's state."""
+    """When session windows close before the stream ends, and the memory bounds of a tenant's state.
 
-    session_idle_seconds: float = 300.0
+    Sessions are long-lived in real logs: in HDFS_2pct the longest silence inside a block is 1.9 h at the median
+    and 8 h at the 90th percentile, so the default idle time is a day; a shorter one cuts sessions into pieces
+    that look like nothing seen in training. Clients that know a stream ended send ``flush``.
+    """
+
+    session_idle_seconds: float = 86_400.0
     session_idle_lines: int = 100_000
     max_open_windows: int = 10_000
     max_window_events: int = 10_000

@@ -11,7 +11,8 @@ from tqdm.auto import tqdm
 
 from logad.artifact import Manifest, new_model_version, save_artifact
 from logad.config import config_from_dict, config_to_dict
-from logad.data.dataset import DataSpec, load_windows
+from logad.data.dataset import SESSIONS_FORMAT, DataSpec, load_windows
+from logad.data.prepared import read_source
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
@@ -62,7 +63,7 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
         manifest = Manifest(
             detector=request.detector,
             model_version=model_version,
-            data={**config_to_dict(data_spec), "split": request.split, "templates": preprocessor.version},
+            data=_data_record(request, data_spec, preprocessor.version),
             detector_config=config_dict["detector"],
             threshold={"kind": config.threshold.kind, "value": choice.value, "how": choice.how},
             metrics=metrics | {"read": loaded.summary()},
@@ -138,3 +139,11 @@ def _split_counts(split: DataSplit, trained_on: int) -> dict[str, int]:
         counts[part] = len(windows)
         counts[f"{part}_anomalies"] = sum(seq.label == 1 for seq in windows)
     return counts
+
+
+def _data_record(request: TrainRequest, data_spec: DataSpec, templates: str) -> dict[str, Any]:
+    """The manifest's data section; for prepared windows also ``source``: how raw lines became them, which
+    serving needs to window raw lines the same way."""
+    record = {**config_to_dict(data_spec), "split": request.split, "templates": templates}
+    source = read_source(Path(request.logs)) if data_spec.format == SESSIONS_FORMAT else None
+    return record | ({"source": source} if source else {})
