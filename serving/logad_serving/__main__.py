@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     transformer.add_argument("--predictor-host", help="host:port of the predictor")
     transformer.add_argument("--predictor-protocol", choices=("v1", "v2"), default="v1")
     transformer.add_argument("--state", default="state/tenants.db", help="SQLite path or redis:// URL")
-    transformer.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: dtpm when fitted")
+    transformer.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: the model's own")
     transformer.add_argument("--tokens-dir", type=Path, help="mounted secret: one bearer token file per tenant")
     transformer.add_argument("--session-idle-seconds", type=float, default=StreamConfig.session_idle_seconds)
     transformer.add_argument("--max-open-windows", type=int, default=StreamConfig.max_open_windows)

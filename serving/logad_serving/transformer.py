@@ -37,7 +37,7 @@ WRITE_ATTEMPTS = 5
 class TransformerSettings:
     """What the transformer needs besides the model: threshold kind, stream limits, tokens, line limits."""
 
-    threshold: str | None = None  # None: dtpm when the model has it, else the model's own kind
+    threshold: str | None = None  # None: the kind the model was trained to serve (training's default: dtpm)
     stream: StreamConfig | None = None
     tokens_dir: Path | None = None
     max_lines: int = 100_000
@@ -51,14 +51,13 @@ class TenantTransformer(Model):
         super().__init__(name)
         manifest = read_manifest(Path(model_dir))
         states = read_threshold_states(Path(model_dir))
-        kind = settings.threshold or ("dtpm" if "dtpm" in states else None)
         spec = raw_line_spec(manifest.data, settings.data)
         window_spec = spec.window_spec()
         self.model_version = manifest.model_version
         self.log_format = get_format(spec.format)
         self.stream = TenantStream(
             StreamWindower(window_spec, settings.stream or StreamConfig(), spec.max_len),
-            initial_threshold_policy(manifest, states, kind).state_dict(),
+            initial_threshold_policy(manifest, states, settings.threshold).state_dict(),
             manifest.model_version,
         )
         self.store = store

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8080, help="transformer port")
     parser.add_argument("--state", type=Path, default=Path("logad-state/tenants.db"), help="tenant state (SQLite)")
     parser.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="transformer -> predictor protocol")
-    parser.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: dtpm when fitted")
+    parser.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: the model's own")
     parser.add_argument("--tokens-dir", type=Path, help="one bearer token file per tenant (enables auth)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs")
     parser.add_argument("--for-seconds", type=float, help="stop after this long (default: until Ctrl-C)")
