@@ -23,16 +23,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m logad_serving", description=__doc__)
     parser.add_argument("role", choices=("predictor", "transformer"))
     parser.add_argument("--model", type=Path, required=True, help="artifact directory written by `logad train`")
-    parser.add_argument("--name", help="model name in the URLs (default: the artifact's detector)")
+    # Underscore spellings are the ones KServe's controller appends to a transformer's container args.
+    parser.add_argument("--name", "--model_name", dest="name", help="model name in URLs (default: the detector)")
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1; 0.0.0.0 in pods)")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", "--http_port", dest="port", type=int, default=8080)
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     predictor = parser.add_argument_group("predictor")
     predictor.add_argument("--max-batch-windows", type=int, default=256)
     predictor.add_argument("--max-batch-delay-ms", type=float, default=5.0)
     transformer = parser.add_argument_group("transformer")
-    transformer.add_argument("--predictor-host", help="host:port of the predictor")
-    transformer.add_argument("--predictor-protocol", choices=("v1", "v2"), default="v1")
+    transformer.add_argument("--predictor-host", "--predictor_host", dest="predictor_host", help="predictor host:port")
+    transformer.add_argument(
+        "--predictor-protocol", "--predictor_protocol", dest="predictor_protocol", choices=("v1", "v2"), default="v1"
+    )
     transformer.add_argument("--state", default="state/tenants.db", help="SQLite path or redis:// URL")
     transformer.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: the model's own")
     transformer.add_argument("--tokens-dir", type=Path, help="mounted secret: one bearer token file per tenant")
