@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1.7
+# Trainer image: `logad train|prepare|evaluate|register|kb ...` steps of the Argo training workflows, on NVIDIA GPUs
+# (bf16, 4-bit QLoRA kernels, DeepSpeed ZeRO) or CPU. Build from the repository root:
+#   docker build -f images/trainer.Dockerfile -t ghcr.io/logad/trainer:0.1.0 .
+ARG CUDA_VERSION=12.4.1
+ARG UBUNTU=ubuntu22.04
+
+FROM nvidia/cuda:${CUDA_VERSION}-cudnn-devel-${UBUNTU} AS build
+ENV DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3.11 python3.11-venv python3.11-dev g++ \
+ && rm -rf /var/lib/apt/lists/*
+RUN python3.11 -m venv /opt/logad
+ENV PATH=/opt/logad/bin:$PATH
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY pipelines ./pipelines
+COPY serving ./serving
+COPY operators ./operators
+COPY images/constraints.txt ./images/
+# torch's default Linux wheel on PyPI is the CUDA build of the pinned release; DeepSpeed compiles its ops on first
+# use (DS_BUILD_OPS=0), so the build stage only needs the compiler for packages without wheels.
+RUN DS_BUILD_OPS=0 pip install --constraint images/constraints.txt ".[train,deepspeed]"
+
+FROM nvidia/cuda:${CUDA_VERSION}-cudnn-runtime-${UBUNTU} AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3.11 g++ \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --uid 10001 --create-home --shell /usr/sbin/nologin logad
+COPY --from=build /opt/logad /opt/logad
+ENV PATH=/opt/logad/bin:$PATH \
+    HOME=/home/logad \
+    HF_HUB_OFFLINE=1 \
+    TORCH_EXTENSIONS_DIR=/home/logad/.cache/torch_extensions
+USER 10001
+WORKDIR /data
+ENTRYPOINT ["logad"]
+CMD ["--help"]
