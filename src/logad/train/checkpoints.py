@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+CHECKPOINTS_DIR = "checkpoints"  # under a training run's work folder
 _EPOCH_FILE = re.compile(r"^epoch-(\d+)\.pt$")
 
 

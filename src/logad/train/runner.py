@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from logad.eval.streaming import stream_metrics
 from logad.parsing.preprocessor import Preprocessor
 from logad.threshold.fitting import fit_threshold_policies
 from logad.threshold.selection import ThresholdChoice, choose_threshold
+from logad.train.checkpoints import CHECKPOINTS_DIR
 from logad.train.config import TrainConfig
 from logad.train.ranks import is_main_process, run_description
 
@@ -69,6 +71,7 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
             metrics=metrics | {"read": loaded.summary()},
         )
         save_artifact(request.out, manifest, detector, policies)
+        shutil.rmtree(Path(request.out) / CHECKPOINTS_DIR, ignore_errors=True)  # resume aids, done with
         return manifest
     finally:
         detector.close()

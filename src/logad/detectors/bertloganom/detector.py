@@ -21,13 +21,12 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.checkpoints import EpochCheckpoints, fingerprint
+from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
 from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 from logad.train.ranks import is_main_process
 
 WEIGHTS_FILE = "bertloganom.pt"
-CHECKPOINTS_DIR = "checkpoints"
 STATE_FILE = "bertloganom.json"
 EXPLAIN_LIMIT = 5
 """Missed events listed per window by ``explain``, least expected first."""

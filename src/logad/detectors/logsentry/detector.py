@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
 from logad.detectors.logsentry.cache import LruCache
@@ -29,6 +30,7 @@ from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.kb import KnowledgeBase, collection_name, knn_probability, undersample
 from logad.parsing.preprocessor import Preprocessor
+from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
 from logad.train.history import EpochStats
 from logad.train.ranks import is_main_process
 
@@ -73,14 +75,24 @@ class LogSentryDetector(Detector):
         train_texts, train_labels = distinct_examples(texts, labels) if cfg.train_on_distinct else (texts, labels)
 
         encoder = SequenceEncoder.from_pretrained(cfg.encoder, cfg.max_tokens)
+        run = fingerprint(config_to_dict(cfg), train_texts, train_labels.tolist())
         if cfg.pretrain_epochs:
-            self.history += pretrain(encoder, train_texts, train_labels, cfg, context.show_progress)
+            checkpoints = self._checkpoints(context, f"pretrain-{run}")
+            self.history += pretrain(encoder, train_texts, train_labels, cfg, context.show_progress, checkpoints)
         self.retrieval_encoder = copy.deepcopy(encoder).eval()
         self.classifier = LogSentryClassifier(encoder, cfg.head_hidden, cfg.dropout)
-        self.history += finetune(self.classifier, train_texts, train_labels, cfg, context.show_progress)
+        checkpoints = self._checkpoints(context, f"finetune-{run}")
+        self.history += finetune(self.classifier, train_texts, train_labels, cfg, context.show_progress, checkpoints)
         if cfg.beta < 1.0 and is_main_process():  # one writer; helper ranks of a distributed run stop after fitting
             self._create_knowledge_base(context)
             self.add_to_knowledge_base(labelled, cfg.tenant, "train", context.show_progress)
+
+    @staticmethod
+    def _checkpoints(context: FitContext, run: str) -> EpochCheckpoints | None:
+        """Per-epoch checkpoints of one stage under the run's work folder (None without one)."""
+        if context.work_dir is None:
+            return None
+        return EpochCheckpoints(Path(context.work_dir) / CHECKPOINTS_DIR, run, writer=is_main_process())
 
     def _create_knowledge_base(self, context: FitContext) -> None:
         if context.work_dir is None:

@@ -10,7 +10,8 @@ import torch.nn.functional as F
 
 from logad.detectors.logsentry.classifier import LogSentryClassifier
 from logad.detectors.logsentry.config import LogSentryConfig
-from logad.detectors.logsentry.training import adam_with_warmup, minibatches, run_stage
+from logad.detectors.logsentry.training import StageRandomness, adam_with_warmup, minibatches, run_stage
+from logad.train.checkpoints import EpochCheckpoints
 from logad.train.history import EpochStats
 
 
@@ -20,6 +21,7 @@ def finetune(
     labels: np.ndarray,
     config: LogSentryConfig,
     show_progress: bool,
+    checkpoints: EpochCheckpoints | None = None,
 ) -> list[EpochStats]:
     """Train ``classifier`` in place for ``config.finetune_epochs`` epochs over every (text, label)."""
     rng = np.random.default_rng(config.seed + 1)
@@ -46,6 +48,8 @@ def finetune(
         epoch_batches,
         batch_loss,
         show_progress,
+        StageRandomness(rng),
+        checkpoints,
     )
 
 

@@ -13,7 +13,8 @@ from logad.detectors.logsentry.config import LogSentryConfig
 from logad.detectors.logsentry.encoder import SequenceEncoder
 from logad.detectors.logsentry.losses import TextMatchingHead, info_nce, ttm_loss
 from logad.detectors.logsentry.pairs import make_pairs
-from logad.detectors.logsentry.training import adam_with_warmup, minibatches, run_stage
+from logad.detectors.logsentry.training import StageRandomness, adam_with_warmup, minibatches, run_stage
+from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 
@@ -51,6 +52,7 @@ def pretrain(
     labels: np.ndarray,
     config: LogSentryConfig,
     show_progress: bool,
+    checkpoints: EpochCheckpoints | None = None,
 ) -> list[EpochStats]:
     """Pre-train ``encoder`` in place for ``config.pretrain_epochs`` epochs; one pair per anchor window."""
     rng = np.random.default_rng(config.seed)
@@ -73,6 +75,16 @@ def pretrain(
         v_texts = [texts[i] for i in pairs["partners"][idx]]
         return model(u_texts, v_texts, torch.as_tensor(pairs["labels"][idx]))
 
+    randomness = StageRandomness(rng, (generator,))
     return run_stage(
-        "pretrain", step, optimizer, scheduler, config.pretrain_epochs, epoch_batches, batch_loss, show_progress
+        "pretrain",
+        step,
+        optimizer,
+        scheduler,
+        config.pretrain_epochs,
+        epoch_batches,
+        batch_loss,
+        show_progress,
+        randomness,
+        checkpoints,
     )
