@@ -11,6 +11,7 @@ _DETECTORS: dict[str, type] = {}
 _BUILTIN_MODULES: dict[str, str] = {
     "baseline": "logad.detectors.baseline",
     "bertloganom": "logad.detectors.bertloganom",
+    "deeplog": "logad.detectors.deeplog",
     "logllm": "logad.detectors.logllm",
     "logsentry": "logad.detectors.logsentry",
 }
