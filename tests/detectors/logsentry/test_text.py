@@ -1,4 +1,4 @@
-"""Window texts in each form, and the fine-tuning class weight."""
+"""Window texts in each form, the fine-tuning class weight, and where the knowledge base is opened."""
 
 import numpy as np
 import pytest
@@ -33,3 +33,12 @@ def test_unknown_form_is_refused_by_config_and_by_the_join():
 def test_anomaly_weight_is_the_class_ratio():
     assert float(_anomaly_weight(np.array([0, 0, 0, 1]))) == pytest.approx(3.0)
     assert float(_anomaly_weight(np.array([0, 0]))) == 1.0
+
+
+def test_a_deployment_milvus_uri_overrides_the_artifacts_knowledge_base_location(monkeypatch, tmp_path):
+    from logad.detectors.logsentry.knowledge import MILVUS_URI_ENV, KnowledgeBaseRef
+
+    ref = KnowledgeBaseRef("kb.db", "c", "v1", 8, "default")
+    assert ref.resolved_uri(tmp_path) == str(tmp_path / "kb.db")
+    monkeypatch.setenv(MILVUS_URI_ENV, "http://milvus.milvus:19530")
+    assert ref.resolved_uri(tmp_path) == "http://milvus.milvus:19530"
