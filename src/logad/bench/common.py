@@ -13,12 +13,13 @@ from logad.train.runner import TrainRequest, train_model
 
 @dataclass
 class Dataset:
-    """One benchmark input: logs, optional session labels and how to window them."""
+    """One benchmark input: logs, optional session labels, how to window them and how to split the windows."""
 
     name: str
     logs: Path
     spec: DataSpec
     labels: Path | None = None
+    split: str = "chrono:0.8"
 
 
 def slug(name: str) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from logad.errors import ConfigError
 
 ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
@@ -15,23 +17,34 @@ ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
 _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
     "bertloganom": "logad.bench.scenarios.bertloganom",
+    "drift": "logad.bench.scenarios.drift",
+    "few-labels": "logad.bench.scenarios.few_labels",
     "load": "logad.bench.scenarios.load",
     "logllm": "logad.bench.scenarios.logllm",
     "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",
+    "partial": "logad.bench.scenarios.partial",
+    "report": "logad.bench.scenarios.report",
     "serve": "logad.bench.scenarios.serve",
+    "speed": "logad.bench.scenarios.speed",
+    "standard": "logad.bench.scenarios.standard",
+    "suite": "logad.bench.scenarios.suite",
+    "unseen-templates": "logad.bench.scenarios.unseen_templates",
+    "unstable": "logad.bench.scenarios.unstable",
 }
 
 
 @dataclass
 class BenchResult:
-    """Rows of one scenario's table, the column order to print, and facts about the run."""
+    """Rows of one scenario's table, the column order to print, facts about the run, and named arrays (scores,
+    labels, traces) saved beside the JSON for figures."""
 
     title: str
     columns: list[str]
     rows: list[dict[str, Any]]
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def register_scenario(name: str) -> Callable[[ScenarioFn], ScenarioFn]:

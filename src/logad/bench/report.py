@@ -1,4 +1,4 @@
-"""Render a BenchResult as a Markdown table and write it with JSON beside it."""
+"""Render a BenchResult as a Markdown table and write it with JSON (and its arrays as .npz) beside it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 
 from logad import __version__
@@ -19,12 +20,13 @@ def markdown_table(result: BenchResult) -> str:
     lines = [f"### {result.title}", "", "| " + " | ".join(result.columns) + " |"]
     lines.append("|" + "|".join("---" for _ in result.columns) + "|")
     for row in result.rows:
-        lines.append("| " + " | ".join(_cell(row.get(col)) for col in result.columns) + " |")
+        lines.append("| " + " | ".join(format_cell(row.get(col)) for col in result.columns) + " |")
     lines += [f"\n{note}" for note in result.notes]
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """A table cell: "-" for missing values, four decimals for small floats, thousands separators otherwise."""
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -58,7 +60,8 @@ def machine_facts() -> dict[str, Any]:
 
 
 def write_result(result: BenchResult, out_dir: Path, name: str, facts: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``name.json`` and ``name.md`` into ``out_dir`` with the ``machine_facts`` of the run's start."""
+    """Write ``name.json`` and ``name.md`` into ``out_dir`` with the ``machine_facts`` of the run's start, and the
+    result's arrays (if any) as ``name.npz``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {**facts, **result.meta}
     json_path, md_path = out_dir / f"{name}.json", out_dir / f"{name}.md"
@@ -71,4 +74,6 @@ def write_result(result: BenchResult, out_dir: Path, name: str, facts: dict[str,
     }
     json_path.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     md_path.write_text(markdown_table(result) + f"\nMeasured on {meta['cores']} cores, commit {meta['commit']}.\n")
+    if result.arrays:
+        np.savez_compressed(out_dir / f"{name}.npz", **result.arrays)
     return json_path, md_path

@@ -17,6 +17,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a fast check")
     parser.add_argument("--preset", default="cpu", help="detector preset for scenarios that train (default: cpu)")
+    parser.add_argument(
+        "--detectors",
+        default=None,
+        help="suite scenarios: contenders to run, comma-separated contender or detector names, e.g. "
+        "'baseline,deeplog' or 'decision-tree,logsentry' (default: all)",
+    )
+    parser.add_argument(
+        "--retrain", action="store_true", help="suite scenarios: train again instead of reusing OUT/models"
+    )
     parser.set_defaults(handler=run)
 
 

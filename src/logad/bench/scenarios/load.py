@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-import psutil
 from tqdm import tqdm
 
+from logad.bench.memory import PeakRss
 from logad.bench.registry import BenchResult, register_scenario
 from logad.data.formats import LogFormat, get_format
 from logad.data.readers import ReadReport, read_records
@@ -71,33 +69,3 @@ def _measure(name: str, path: Path, fmt: LogFormat, consume: Callable[[Iterable[
         "RSS before MiB": round(memory.before / _MIB, 1),
         "peak RSS MiB": round(memory.peak / _MIB, 1),
     }
-
-
-class PeakRss:
-    """Context manager: this process's resident memory on entry (``before``) and its peak inside (``peak``)."""
-
-    def __init__(self, interval: float = 0.01) -> None:
-        self.interval = interval
-        self._process = psutil.Process()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self.before = self.peak = 0
-
-    def __enter__(self) -> PeakRss:
-        self.before = self.peak = self._rss()
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._rss())
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, self._rss())
-
-    def _rss(self) -> int:
-        return self._process.memory_info().rss

@@ -1,0 +1,142 @@
+"""Fitted-model cache: ``<out>/models/<dataset>/<contender>/`` is trained once and reused by every scenario that
+only changes the test windows, in this run or a later one.
+
+A cached model is reused when its artifact is complete and matches the request: the manifest's detector config
+equals the resolved one (preset, overrides, seed), and ``bench-key.json`` beside it holds the same detector, training
+config and data (SHA-256 of the log and label files, window spec, split). Otherwise, or with ``--retrain`` (once
+per run), it is trained again; a finished stale artifact is removed first, an unfinished run's epoch checkpoints
+are kept for resuming.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from logad.artifact import MANIFEST, LoadedModel, Manifest, load_artifact, read_manifest
+from logad.bench.common import Dataset, slug
+from logad.bench.suite.contenders import Contender
+from logad.bench.suite.run import SuiteRun
+from logad.config import config_to_dict
+from logad.detectors.registry import get_detector_class
+from logad.errors import LogadError
+from logad.jsonio import read_json_object, write_json_atomic
+from logad.train.config import TrainConfig
+from logad.train.runner import TrainRequest, detector_config_for, train_model
+
+KEY_FILE = "bench-key.json"
+
+
+@dataclass
+class Fitted:
+    """A trained model of ``contender``: its artifact folder, manifest, and whether this call trained it (False:
+    reused from the cache)."""
+
+    contender: Contender
+    path: Path
+    manifest: Manifest
+    trained: bool
+
+    @property
+    def train_seconds(self) -> float:
+        """Fitting time of the run that trained the model."""
+        return float(self.manifest.metrics["train_seconds"])
+
+
+def model_dir(run: SuiteRun, contender: Contender, dataset: Dataset) -> Path:
+    """Where the cached model of ``contender`` on ``dataset`` lives."""
+    return run.out / "models" / slug(dataset.name) / slug(contender.name)
+
+
+def fit(run: SuiteRun, contender: Contender, dataset: Dataset) -> Fitted:
+    """The cached model of ``contender`` on ``dataset``, trained (through `logad train`'s runner) when missing or
+    stale."""
+    out = model_dir(run, contender, dataset)
+    config = contender.train_config(run.preset, run.seed)
+    cls = get_detector_class(contender.detector)
+    detector_config = config_to_dict(detector_config_for(cls, config.preset, config.detector))
+    key = _key(contender, dataset, config)
+    forced = run.retrain and out not in run.fresh
+    manifest = _cached_manifest(out)
+    if manifest is not None and not forced and manifest.detector_config == detector_config and _stored_key(out) == key:
+        return Fitted(contender, out, manifest, trained=False)
+    if manifest is not None:
+        shutil.rmtree(out)
+    request = TrainRequest(
+        contender.detector, dataset.logs, dataset.spec, out, dataset.labels, dataset.split, run.show_progress
+    )
+    manifest = train_model(request, config)
+    write_json_atomic(out / KEY_FILE, key)
+    run.fresh.add(out)
+    return Fitted(contender, out, manifest, trained=True)
+
+
+def fitted_models(run: SuiteRun, dataset: Dataset, notes: list[str]) -> Iterator[Fitted]:
+    """``try_fit`` of each of the run's contenders on ``dataset``, leaving out those that cannot train on it."""
+    for contender in run.contenders:
+        fitted = try_fit(run, contender, dataset, notes)
+        if fitted is not None:
+            yield fitted
+
+
+def try_fit(run: SuiteRun, contender: Contender, dataset: Dataset, notes: list[str]) -> Fitted | None:
+    """``fit``, or None with a line in ``notes`` when the contender cannot train on this dataset (a missing extra,
+    training windows of one class only)."""
+    try:
+        return fit(run, contender, dataset)
+    except LogadError as exc:
+        notes.append(f"{contender.name} on {dataset.name}: not measured ({exc})")
+        return None
+
+
+@contextmanager
+def loaded(fitted: Fitted) -> Iterator[LoadedModel]:
+    """The fitted model loaded for scoring, its external resources (LogSentry's knowledge base) released after."""
+    model = load_artifact(fitted.path)
+    try:
+        yield model
+    finally:
+        model.detector.close()
+
+
+def _key(contender: Contender, dataset: Dataset, config: TrainConfig) -> dict[str, Any]:
+    return {
+        "detector": contender.detector,
+        "train": config_to_dict(dataclasses.replace(config, detector={})),
+        "data": {
+            "logs": _digest(Path(dataset.logs)),
+            "labels": _digest(Path(dataset.labels)) if dataset.labels else None,
+            "spec": config_to_dict(dataset.spec.resolved()),
+            "split": dataset.split,
+        },
+    }
+
+
+def _cached_manifest(out: Path) -> Manifest | None:
+    return read_manifest(out) if (out / MANIFEST).is_file() else None
+
+
+def _stored_key(out: Path) -> dict[str, Any] | None:
+    path = out / KEY_FILE
+    return read_json_object(path, "bench model key") if path.is_file() else None
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _sha256(path: Path, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
