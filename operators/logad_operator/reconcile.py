@@ -1,0 +1,169 @@
+"""One reconcile of a LogDetector: bring its InferenceService in line, judge its latest training run (rolling the
+service back after a failed quality gate if the run patched it anyway), submit a run when one is due, and derive
+the status. Everything is read from the cluster each time, so a repeat with nothing changed writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+
+from logad_operator import layout
+from logad_operator.compare import contains
+from logad_operator.inference_service import (
+    build_inference_service,
+    endpoint,
+    inference_service_spec,
+    predictor_storage_uri,
+)
+from logad_operator.kube import Kube
+from logad_operator.outcome import GATE_FAILED, SUCCEEDED, TrainingOutcome, by_run, training_outcome
+from logad_operator.resources import (
+    ANNOTATION_MODEL_URI,
+    INFERENCE_SERVICES,
+    LABEL_TENANT,
+    MAX_LABEL_VALUE,
+    WORKFLOWS,
+    Owner,
+    controller_of,
+)
+from logad_operator.schedule import format_time, training_reason
+from logad_operator.settings import OperatorSettings
+from logad_operator.spec import LogDetectorSpec, SpecError, parse_spec
+from logad_operator.status import Observed, derive_status
+from logad_operator.templates import declared_parameters
+from logad_operator.training_config import require_config_dir, write_training_config
+from logad_operator.workflow import Previous, build_workflow
+
+
+def reconcile(
+    body: Any, kube: Kube, settings: OperatorSettings, now: dt.datetime, logger: logging.Logger
+) -> dict[str, Any]:
+    """Act on the LogDetector ``body`` and return its whole desired status; SpecError when the spec is unusable."""
+    owner = Owner.from_body(body)
+    if len(owner.name) > MAX_LABEL_VALUE:
+        raise SpecError("metadata.name", f"must be at most {MAX_LABEL_VALUE} characters (it labels the children)")
+    spec = parse_spec(body.get("spec") or {})
+    if spec.training.config is not None:
+        require_config_dir(settings)
+    outcomes = [training_outcome(wf) for wf in by_run(kube.list(WORKFLOWS, owner.namespace, owner.selector()))]
+    last = outcomes[-1] if outcomes else None
+    service = _service(kube, owner, spec)
+    if service is not None and last is not None and last.phase == GATE_FAILED:
+        service = _roll_back(kube, service, last, logger)
+    service = _ensure_service(kube, owner, spec, settings, service, logger)
+    reason = "" if any(not o.finished for o in outcomes) else training_reason(spec, last, now)
+    if reason:
+        last = training_outcome(_submit(kube, owner, spec, settings, service, now))
+        logger.info(f"Submitted training workflow {last.workflow} ({reason}).")
+    succeeded = next((o for o in reversed(outcomes) if o.phase == SUCCEEDED), None)
+    annotations = service["metadata"].get("annotations") or {}
+    observed = Observed(
+        generation=body["metadata"].get("generation", 0),
+        latest=last,
+        model_version=(succeeded.model_version if succeeded else "") or annotations.get(ANNOTATION_MODEL_URI, ""),
+        endpoint=endpoint(service),
+        service_ready=_ready_condition(service),
+    )
+    return derive_status(spec, observed, dict(body.get("status") or {}), format_time(now))
+
+
+def _service(kube: Kube, owner: Owner, spec: LogDetectorSpec) -> dict[str, Any] | None:
+    """The tenant's InferenceService; SpecError when this LogDetector already serves another one (detector and
+    tenant are immutable) or another controller owns it."""
+    mine = kube.list(INFERENCE_SERVICES, owner.namespace, owner.selector())
+    for other in mine:
+        if other["metadata"]["name"] != spec.service_name:
+            raise SpecError(
+                "spec.tenant" if other["metadata"]["labels"].get(LABEL_TENANT) != spec.tenant else "spec.detector",
+                f"cannot change: this LogDetector serves {other['metadata']['name']}; create another LogDetector",
+            )
+    service = mine[0] if mine else kube.get(INFERENCE_SERVICES, owner.namespace, spec.service_name)
+    controller = controller_of(service) if service else None
+    if controller and controller.get("uid") != owner.uid:
+        raise SpecError(
+            "spec.tenant",
+            f"InferenceService {spec.service_name} belongs to {controller.get('kind')} {controller.get('name')}",
+        )
+    return service
+
+
+def _ensure_service(
+    kube: Kube,
+    owner: Owner,
+    spec: LogDetectorSpec,
+    settings: OperatorSettings,
+    service: dict[str, Any] | None,
+    logger: logging.Logger,
+) -> dict[str, Any]:
+    """Create the InferenceService, or patch the fields the operator manages when they differ (never the model:
+    that is the roll-out's); the transformer's model follows the predictor's."""
+    name = spec.service_name
+    if service is None:
+        initial = layout.storage_uri(settings, owner.namespace, name, layout.INITIAL_RUN)
+        try:
+            created = kube.create(
+                INFERENCE_SERVICES, owner.namespace, build_inference_service(owner, spec, settings, initial)
+            )
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+            return _ensure_service(
+                kube, owner, spec, settings, kube.get(INFERENCE_SERVICES, owner.namespace, name), logger
+            )
+        logger.info(f"Created InferenceService {name}.")
+        return created
+    if service["spec"].get("predictor", {}).get("containers"):
+        raise SpecError(
+            "spec.tenant",
+            f"InferenceService {name} already exists with predictor containers, not the model form the pipeline's "
+            "roll-out patches: delete it or choose another tenant",
+        )
+    desired = {
+        "metadata": {"labels": owner.labels(spec.tenant, spec.detector)},
+        "spec": inference_service_spec(owner, spec, settings, predictor_storage_uri(service)),
+    }
+    if contains(service, desired):
+        return service
+    logger.info(f"Updating InferenceService {name}.")
+    return kube.patch(INFERENCE_SERVICES, owner.namespace, name, desired)
+
+
+def _roll_back(kube: Kube, service: dict[str, Any], failed: TrainingOutcome, logger: logging.Logger) -> dict[str, Any]:
+    """Point the service back at the model it served before ``failed``, if ``failed`` rolled out its own."""
+    if not failed.previous_storage_uri or predictor_storage_uri(service) != failed.storage_uri:
+        return service
+    meta = service["metadata"]
+    logger.warning(f"Workflow {failed.workflow} failed its quality gate but rolled out; restoring the previous model.")
+    patch = {
+        "metadata": {"annotations": {ANNOTATION_MODEL_URI: failed.previous_model_uri or None}},
+        "spec": {"predictor": {"model": {"storageUri": failed.previous_storage_uri}}},
+    }
+    return kube.patch(INFERENCE_SERVICES, meta["namespace"], meta["name"], patch)
+
+
+def _submit(
+    kube: Kube,
+    owner: Owner,
+    spec: LogDetectorSpec,
+    settings: OperatorSettings,
+    service: dict[str, Any],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    config = write_training_config(spec.training.config, settings, owner.namespace, owner.name)
+    previous = Previous(
+        storage_uri=predictor_storage_uri(service),
+        model_uri=(service["metadata"].get("annotations") or {}).get(ANNOTATION_MODEL_URI, ""),
+    )
+    declared = declared_parameters(spec.detector)
+    body = build_workflow(owner, spec, settings, layout.run_id(now), declared, previous, config)
+    return kube.create(WORKFLOWS, owner.namespace, body)
+
+
+def _ready_condition(service: dict[str, Any]) -> tuple[str, str, str] | None:
+    for condition in (service.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            return condition.get("status", "Unknown"), condition.get("reason", ""), condition.get("message", "")
+    return None

@@ -1,0 +1,205 @@
+"""The pure builders: InferenceService, Workflow, template parameters, volume layout and training config."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from logad_operator import layout
+from logad_operator.compare import contains
+from logad_operator.inference_service import build_inference_service, inference_service_spec
+from logad_operator.resources import Owner
+from logad_operator.settings import OperatorSettings
+from logad_operator.spec import SpecError, parse_spec
+from logad_operator.templates import TEMPLATE_PARAMETERS, declared_parameters
+from logad_operator.training_config import write_training_config
+from logad_operator.workflow import Previous, build_workflow, workflow_parameters
+
+GENERATED = Path(__file__).resolve().parents[2] / "pipelines" / "generated"
+OWNER = Owner("hdfs", "team-space", "0f6c-uid")
+SETTINGS = OperatorSettings()
+
+
+def spec(**changes: Any):
+    raw = {
+        "detector": "logsentry",
+        "tenant": "team-a",
+        "data": {"logs": "/data/in/HDFS.log", "format": "hdfs", "labels": "/data/in/labels.csv"},
+        "training": {"minF1": 0.8},
+        "serving": {"threshold": "dtpm", "replicas": 3},
+        **changes,
+    }
+    return parse_spec(raw)
+
+
+def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
+    uri = "pvc://logad-data/runs/team-space/logad-team-a-logsentry/r1/model"
+    settings = replace(SETTINGS, milvus_uri="http://milvus:19530")
+    isvc = build_inference_service(OWNER, spec(), settings, uri)
+    meta = isvc["metadata"]
+    assert (isvc["apiVersion"], isvc["kind"]) == ("serving.kserve.io/v1beta1", "InferenceService")
+    assert (meta["name"], meta["namespace"]) == ("logad-team-a-logsentry", "team-space")
+    assert meta["ownerReferences"] == [
+        {
+            "apiVersion": "logad.io/v1alpha1",
+            "kind": "LogDetector",
+            "name": "hdfs",
+            "uid": "0f6c-uid",
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
+    assert meta["labels"]["logad.io/logdetector-uid"] == "0f6c-uid"
+    predictor = isvc["spec"]["predictor"]
+    model = predictor["model"]
+    assert (predictor["minReplicas"], predictor["maxReplicas"]) == (3, 3)
+    assert model["modelFormat"] == {"name": "logad"} and model["runtime"] == "logad"
+    assert (model["storageUri"], model["protocolVersion"]) == (uri, "v1")
+    assert model["command"] == ["python", "-m", "logad_serving"]
+    assert model["args"] == [
+        "predictor",
+        *("--model", "/mnt/models", "--name", "logad-team-a-logsentry", "--host", "0.0.0.0", "--port", "8080"),
+    ]
+    assert model["readinessProbe"]["httpGet"] == {"path": "/v2/models/logad-team-a-logsentry/ready", "port": 8080}
+    assert model["livenessProbe"]["httpGet"]["path"] == model["startupProbe"]["httpGet"]["path"] == "/v2/health/live"
+    assert {"name": "LOGAD_MILVUS_URI", "value": "http://milvus:19530"} in model["env"]
+    transformer_pod = isvc["spec"]["transformer"]
+    (transformer,) = transformer_pod["containers"]
+    assert transformer["args"] == [
+        "transformer",
+        *("--model", "/mnt/models", "--name", "logad-team-a-logsentry", "--host", "0.0.0.0", "--port", "8080"),
+        *("--predictor-protocol", "v1", "--state", "/var/lib/logad/state/tenants.db", "--threshold", "dtpm"),
+    ]
+    assert {"name": "STORAGE_URI", "value": uri} in transformer["env"]
+    # SQLite state: one transformer replica on the data volume, replaced with Recreate.
+    assert (transformer_pod["minReplicas"], transformer_pod["deploymentStrategy"]) == (1, {"type": "Recreate"})
+    state_volume = {"name": "state", "persistentVolumeClaim": {"claimName": "logad-data"}}
+    assert state_volume in transformer_pod["volumes"]
+    mount = next(m for m in transformer["volumeMounts"] if m["name"] == "state")
+    assert mount["subPath"] == "state/team-space/logad-team-a-logsentry"
+    for pod, container in ((predictor, model), (transformer_pod, transformer)):
+        assert pod["securityContext"]["runAsNonRoot"] and container["securityContext"]["readOnlyRootFilesystem"]
+    assert "None" not in repr(isvc)
+
+
+def test_a_state_url_scales_the_transformer_and_drops_the_state_volume():
+    settings = replace(SETTINGS, state_url="redis://redis:6379/0")
+    desired = inference_service_spec(OWNER, spec(detector="baseline", serving={"replicas": 2}), settings, "pvc://x")
+    transformer_pod = desired["transformer"]
+    (transformer,) = transformer_pod["containers"]
+    assert transformer["args"][-4:] == ["--predictor-protocol", "v1", "--state", "redis://redis:6379/0"]
+    assert (transformer_pod["minReplicas"], transformer_pod["deploymentStrategy"]) == (2, None)
+    assert [v["name"] for v in transformer_pod["volumes"]] == ["tmp"]
+    assert not any(e["name"] == "LOGAD_MILVUS_URI" for e in desired["predictor"]["model"]["env"])
+
+
+def test_contains_accepts_server_defaults_and_sees_changes():
+    desired = {"spec": {"args": ["a", "b"], "probe": {"port": 8080}, "volumes": None}}
+    served = {"spec": {"args": ["a", "b"], "probe": {"port": 8080, "timeoutSeconds": 1}, "extra": 1}, "status": {}}
+    assert contains(served, desired)
+    assert not contains({"spec": {**served["spec"], "args": ["a"]}}, desired)
+    assert not contains({"spec": {**served["spec"], "volumes": []}}, desired)
+
+
+def test_the_workflow_runs_the_detectors_template_with_declared_parameters_only():
+    previous = Previous("pvc://logad-data/old/model", "/data/old/model")
+    s = spec(training={"minF1": 0.8, "preset": "cpu"})
+    wf = build_workflow(OWNER, s, SETTINGS, "20250101-000000-000000", declared_parameters("logsentry"), previous)
+    meta = wf["metadata"]
+    assert (wf["apiVersion"], wf["kind"]) == ("argoproj.io/v1alpha1", "Workflow")
+    assert "name" not in meta and meta["generateName"] == "logad-team-a-logsentry-"
+    assert meta["labels"]["logad.io/logdetector"] == "hdfs" and meta["labels"]["logad.io/logdetector-uid"] == "0f6c-uid"
+    assert meta["labels"]["logad.io/run"] == "20250101-000000-000000"
+    assert meta["ownerReferences"][0]["uid"] == "0f6c-uid"
+    assert meta["annotations"] == {
+        "logad.io/training-hash": s.training_hash(),
+        "logad.io/storage-uri": "pvc://logad-data/runs/team-space/logad-team-a-logsentry/20250101-000000-000000/model",
+        "logad.io/previous-storage-uri": "pvc://logad-data/old/model",
+        "logad.io/previous-model-uri": "/data/old/model",
+    }
+    assert wf["spec"]["workflowTemplateRef"] == {"name": "logad-train-logsentry"}
+    assert wf["spec"]["arguments"]["parameters"] == [
+        {"name": "logs", "value": "/data/in/HDFS.log"},
+        {"name": "format", "value": "hdfs"},
+        {"name": "labels", "value": "/data/in/labels.csv"},
+        {"name": "preset", "value": "cpu"},
+        {"name": "min_f1", "value": "0.8"},
+        {"name": "tenant", "value": "team-a"},
+        {"name": "workdir", "value": "/data/runs/team-space/logad-team-a-logsentry/20250101-000000-000000"},
+    ]
+
+
+def test_parameters_a_template_does_not_declare_are_not_sent():
+    params = workflow_parameters(spec(), ("workdir", "logs", "unused"), "/data/runs/x")
+    assert params == [{"name": "workdir", "value": "/data/runs/x"}, {"name": "logs", "value": "/data/in/HDFS.log"}]
+    with_config = workflow_parameters(spec(), ("logs", "config"), "/w", config_path="/data/operator/c.yaml")
+    assert with_config[-1] == {"name": "config", "value": "/data/operator/c.yaml"}
+    with pytest.raises(SpecError, match=r"^spec\.training\.config: "):
+        workflow_parameters(spec(), ("logs",), "/w", config_path="/data/operator/c.yaml")
+
+
+@pytest.mark.parametrize("detector", sorted(TEMPLATE_PARAMETERS))
+def test_the_parameter_table_matches_the_rendered_templates(detector: str):
+    template = yaml.safe_load((GENERATED / f"{detector}.yaml").read_text())
+    assert template["metadata"]["name"] == f"logad-train-{detector}"
+    declared = tuple(p["name"] for p in template["spec"]["arguments"]["parameters"])
+    assert declared_parameters(detector) == declared, f"update logad_operator/templates.py for {detector}"
+
+
+@pytest.mark.parametrize("detector", sorted(TEMPLATE_PARAMETERS))
+def test_the_roll_out_step_patches_this_service_to_this_runs_model(detector: str):
+    """The generated roll-out manifest, with Argo's substitutions done, names what the operator expects."""
+    template = yaml.safe_load((GENERATED / f"{detector}.yaml").read_text())
+    (roll_out,) = [t for t in template["spec"]["templates"] if t["name"] == "roll-out"]
+    s = spec(detector=detector)
+    run = "20250101-000000-000000"
+    workdir = layout.workdir(SETTINGS, OWNER.namespace, s.service_name, run)
+    manifest = (
+        roll_out["resource"]["manifest"]
+        .replace("{{=sprig.trimPrefix('/data', workflow.parameters.workdir)}}", workdir.removeprefix("/data"))
+        .replace("{{workflow.parameters.workdir}}", workdir)
+        .replace("{{workflow.parameters.tenant}}", s.tenant)
+    )
+    patch = yaml.safe_load(manifest)
+    assert patch["metadata"]["name"] == s.service_name
+    assert patch["metadata"]["annotations"]["logad.io/model-uri"] == f"{workdir}/model"
+    expected = layout.storage_uri(SETTINGS, OWNER.namespace, s.service_name, run)
+    assert patch["spec"]["predictor"]["model"]["storageUri"] == expected
+
+
+def test_the_training_config_is_written_once_per_content(tmp_path: Path):
+    settings = replace(SETTINGS, operator_data_dir=str(tmp_path))
+    path = write_training_config({"epochs": 3, "lr": 0.1}, settings, "ns", "hdfs")
+    assert path.startswith("/data/operator/ns/hdfs/config-") and path.endswith(".yaml")
+    on_volume = tmp_path / path.removeprefix("/data/")
+    assert yaml.safe_load(on_volume.read_text()) == {"epochs": 3, "lr": 0.1}
+    assert write_training_config({"lr": 0.1, "epochs": 3}, settings, "ns", "hdfs") == path
+    assert write_training_config({"epochs": 4}, settings, "ns", "hdfs") != path
+    assert write_training_config(None, settings, "ns", "hdfs") == ""
+    with pytest.raises(SpecError, match=r"^spec\.training\.config: .*LOGAD_OPERATOR_DATA_DIR"):
+        write_training_config({"epochs": 3}, SETTINGS, "ns", "hdfs")
+
+
+def test_settings_come_from_the_environment():
+    env = {
+        "LOGAD_SERVING_IMAGE": "registry.local/server:1",
+        "LOGAD_DATA_MOUNT": "/mnt/data/",
+        "LOGAD_STATE_URL": "redis://r:6379",
+        "LOGAD_MILVUS_URI": "http://m:19530",
+        "LOGAD_RECONCILE_INTERVAL": "5",
+    }
+    settings = OperatorSettings.from_env(env)
+    assert (settings.serving_image, settings.data_mount, settings.state_url) == (
+        "registry.local/server:1",
+        "/mnt/data",
+        "redis://r:6379",
+    )
+    assert (settings.milvus_uri, settings.reconcile_interval, settings.data_claim) == (
+        "http://m:19530",
+        5.0,
+        "logad-data",
+    )
