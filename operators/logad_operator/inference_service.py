@@ -21,6 +21,9 @@ PORT = 8080
 MODEL_DIR = "/mnt/models"
 STATE_DIR = "/var/lib/logad/state"
 MODEL_FORMAT = "logad"
+STATE_URL_ENV = "LOGAD_STATE_URL"
+MILVUS_URI_ENV = "LOGAD_MILVUS_URI"
+MILVUS_TOKEN_ENV = "LOGAD_MILVUS_TOKEN"
 USER = 10001
 POD_SECURITY = {
     "runAsNonRoot": True,
@@ -60,17 +63,23 @@ def inference_service_spec(
     """The ``spec`` of the InferenceService: what the operator keeps in line with the LogDetector (as a merge
     patch: ``None`` removes a field an earlier setting added).
 
-    SQLite state (no ``state_url``) lives on the data volume and keeps the transformer at one replica, replaced
-    with ``Recreate``; a state URL (Redis) lets it scale like the predictor.
+    SQLite state (no state Secret) lives on the data volume and keeps the transformer at one replica, replaced
+    with ``Recreate``; a state URL (Redis) lets it scale like the predictor. That URL may hold a password, so the
+    transformer reads it from the Secret into ``LOGAD_STATE_URL`` and its ``--state`` argument is
+    ``$(LOGAD_STATE_URL)``, which Kubernetes expands: no secret value is ever written into the InferenceService.
     """
-    name, replicas, sqlite = spec.service_name, spec.serving.replicas, not settings.state_url
-    state = f"{STATE_DIR}/tenants.db" if sqlite else settings.state_url
+    name, replicas, sqlite = spec.service_name, spec.serving.replicas, settings.state_secret is None
+    state = f"{STATE_DIR}/tenants.db" if sqlite else f"$({STATE_URL_ENV})"
     transformer_args = ["--predictor-protocol", spec.serving.protocol, "--state", state]
     if spec.serving.threshold:
         transformer_args += ["--threshold", spec.serving.threshold]
+    transformer_env: list[dict[str, Any]] = [{"name": "STORAGE_URI", "value": storage_uri}]
+    if settings.state_secret is not None:
+        transformer_env.append(settings.state_secret.env_var(STATE_URL_ENV))
+    transformer_env += _knowledge_base_env(spec, settings)
     transformer = {
         "name": "kserve-container",
-        **_server("transformer", name, settings, transformer_args, [{"name": "STORAGE_URI", "value": storage_uri}]),
+        **_server("transformer", name, settings, transformer_args, transformer_env),
     }
     volumes = [{"name": "tmp", "emptyDir": {}}]
     if sqlite:
@@ -113,11 +122,17 @@ def endpoint(isvc: dict[str, Any]) -> str:
     )
 
 
-def _knowledge_base_env(spec: LogDetectorSpec, settings: OperatorSettings) -> list[dict[str, str]]:
-    """LogSentry's predictor opens its knowledge base at the cluster's Milvus when one is configured."""
-    if spec.detector != "logsentry" or not settings.milvus_uri:
+def _knowledge_base_env(spec: LogDetectorSpec, settings: OperatorSettings) -> list[dict[str, Any]]:
+    """LogSentry's servers open their knowledge base at the cluster's Milvus when one is configured: the URI as a
+    value, the token only by reference to its Secret."""
+    if spec.detector != "logsentry":
         return []
-    return [{"name": "LOGAD_MILVUS_URI", "value": settings.milvus_uri}]
+    env: list[dict[str, Any]] = []
+    if settings.milvus_uri:
+        env.append({"name": MILVUS_URI_ENV, "value": settings.milvus_uri})
+    if settings.milvus_token_secret is not None:
+        env.append(settings.milvus_token_secret.env_var(MILVUS_TOKEN_ENV))
+    return env
 
 
 def _pod(replicas: int, volumes: list[dict[str, Any]]) -> dict[str, Any]:
@@ -131,7 +146,7 @@ def _pod(replicas: int, volumes: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _server(
-    role: str, name: str, settings: OperatorSettings, extra_args: list[str], env: list[dict[str, str]]
+    role: str, name: str, settings: OperatorSettings, extra_args: list[str], env: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Container fields of one `python -m logad_serving ROLE` server listening on all interfaces."""
     args = [role, "--model", MODEL_DIR, "--name", name, "--host", "0.0.0.0", "--port", str(PORT), *extra_args]

@@ -5,6 +5,25 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A key of a Secret in the LogDetector's namespace: containers read it through ``valueFrom.secretKeyRef``."""
+
+    name: str
+    key: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], prefix: str, default_key: str) -> SecretRef | None:
+        """``<prefix>_NAME`` / ``<prefix>_KEY`` (the key defaults to ``default_key``); ``None`` without a name."""
+        name = env.get(f"{prefix}_NAME", "")
+        return cls(name, env.get(f"{prefix}_KEY", "") or default_key) if name else None
+
+    def env_var(self, variable: str) -> dict[str, Any]:
+        """The container ``env`` item setting ``variable`` from this key (never the value itself)."""
+        return {"name": variable, "valueFrom": {"secretKeyRef": {"name": self.name, "key": self.key}}}
 
 
 @dataclass(frozen=True)
@@ -14,9 +33,12 @@ class OperatorSettings:
     ``data_claim`` / ``data_mount``: the shared ReadWriteMany volume and where the pipeline's pods mount it (the
     pipeline's ``ClusterSettings.volume_claim`` / ``mount_path``: its roll-out step derives the model's
     ``pvc://`` URI from them). ``operator_data_dir``: where this operator mounts the same volume, needed only to
-    hand ``spec.training.config`` to the pipeline as a file. ``state_url``: the transformers' state store (Redis
-    for replicas on several nodes); empty means SQLite on the data volume. ``milvus_uri``: the knowledge base whose
-    tenant rows are dropped when a LogSentry LogDetector is deleted; empty skips that.
+    hand ``spec.training.config`` to the pipeline as a file. ``state_secret``: the Secret key holding the
+    transformers' state store URL (Redis for replicas on several nodes; it may carry a password, so the operator
+    only ever refers to it); unset means SQLite on the data volume. ``milvus_uri``: the knowledge base whose tenant
+    rows are dropped when a LogSentry LogDetector is deleted (empty skips that) and which LogSentry servers open;
+    ``milvus_token`` is the operator's own token for that clean-up, ``milvus_token_secret`` the Secret key the
+    servers read theirs from.
     """
 
     serving_image: str = "ghcr.io/logad/server:0.1.0"
@@ -24,9 +46,10 @@ class OperatorSettings:
     data_claim: str = "logad-data"
     data_mount: str = "/data"
     operator_data_dir: str = ""
-    state_url: str = ""
+    state_secret: SecretRef | None = None
     milvus_uri: str = ""
     milvus_token: str = ""
+    milvus_token_secret: SecretRef | None = None
     reconcile_interval: float = 30.0
 
     @classmethod
@@ -39,8 +62,9 @@ class OperatorSettings:
             data_claim=env.get("LOGAD_DATA_CLAIM", defaults.data_claim),
             data_mount=env.get("LOGAD_DATA_MOUNT", defaults.data_mount).rstrip("/"),
             operator_data_dir=env.get("LOGAD_OPERATOR_DATA_DIR", ""),
-            state_url=env.get("LOGAD_STATE_URL", ""),
+            state_secret=SecretRef.from_env(env, "LOGAD_STATE_SECRET", default_key="url"),
             milvus_uri=env.get("LOGAD_MILVUS_URI", ""),
             milvus_token=env.get("LOGAD_MILVUS_TOKEN", ""),
+            milvus_token_secret=SecretRef.from_env(env, "LOGAD_MILVUS_TOKEN_SECRET", default_key="token"),
             reconcile_interval=float(interval) if interval else defaults.reconcile_interval,
         )

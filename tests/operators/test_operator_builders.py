@@ -13,7 +13,7 @@ from logad_operator import layout
 from logad_operator.compare import contains
 from logad_operator.inference_service import build_inference_service, inference_service_spec
 from logad_operator.resources import Owner
-from logad_operator.settings import OperatorSettings
+from logad_operator.settings import OperatorSettings, SecretRef
 from logad_operator.spec import SpecError, parse_spec
 from logad_operator.templates import TEMPLATE_PARAMETERS, declared_parameters
 from logad_operator.training_config import write_training_config
@@ -86,15 +86,60 @@ def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
     assert "None" not in repr(isvc)
 
 
-def test_a_state_url_scales_the_transformer_and_drops_the_state_volume():
-    settings = replace(SETTINGS, state_url="redis://redis:6379/0")
+def test_a_state_secret_scales_the_transformer_and_drops_the_state_volume():
+    settings = replace(SETTINGS, state_secret=SecretRef("logad-state", "url"))
     desired = inference_service_spec(OWNER, spec(detector="baseline", serving={"replicas": 2}), settings, "pvc://x")
     transformer_pod = desired["transformer"]
     (transformer,) = transformer_pod["containers"]
-    assert transformer["args"][-4:] == ["--predictor-protocol", "v1", "--state", "redis://redis:6379/0"]
+    assert transformer["args"][-4:] == ["--predictor-protocol", "v1", "--state", "$(LOGAD_STATE_URL)"]
+    state_env = {"name": "LOGAD_STATE_URL", "valueFrom": {"secretKeyRef": {"name": "logad-state", "key": "url"}}}
+    assert state_env in transformer["env"]
     assert (transformer_pod["minReplicas"], transformer_pod["deploymentStrategy"]) == (2, None)
     assert [v["name"] for v in transformer_pod["volumes"]] == ["tmp"]
-    assert not any(e["name"] == "LOGAD_MILVUS_URI" for e in desired["predictor"]["model"]["env"])
+    assert not any(m["name"] == "state" for m in transformer["volumeMounts"])
+    assert not any(e["name"].startswith("LOGAD_MILVUS") for e in desired["predictor"]["model"]["env"])
+
+
+def _env_vars(value: Any) -> list[dict[str, Any]]:
+    """Every container ``env`` item anywhere in ``value``."""
+    if isinstance(value, dict):
+        own = value["env"] if isinstance(value.get("env"), list) else []
+        return [*own, *(e for item in value.values() for e in _env_vars(item))]
+    if isinstance(value, list):
+        return [e for item in value for e in _env_vars(item)]
+    return []
+
+
+def test_secrets_reach_the_servers_only_by_reference():
+    state_url, token = "redis://:s3cret-pass@redis:6379/0", "root:milvus-s3cret"
+    settings = OperatorSettings.from_env(
+        {
+            "LOGAD_STATE_SECRET_NAME": "logad-state",
+            "LOGAD_STATE_SECRET_KEY": "url",
+            "LOGAD_MILVUS_URI": "http://milvus:19530",
+            "LOGAD_MILVUS_TOKEN": token,  # the operator's own, for clean-up
+            "LOGAD_MILVUS_TOKEN_SECRET_NAME": "logad-milvus",
+            "LOGAD_MILVUS_TOKEN_SECRET_KEY": "token",
+        }
+    )
+    assert settings.milvus_token == token
+    isvc = build_inference_service(OWNER, spec(), settings, "pvc://logad-data/m")
+    model = isvc["spec"]["predictor"]["model"]
+    (transformer,) = isvc["spec"]["transformer"]["containers"]
+    token_ref = {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
+    for container in (model, transformer):
+        env = {e["name"]: e for e in container["env"]}
+        assert env["LOGAD_MILVUS_TOKEN"] == {"name": "LOGAD_MILVUS_TOKEN", "valueFrom": token_ref}
+        assert env["LOGAD_MILVUS_URI"] == {"name": "LOGAD_MILVUS_URI", "value": "http://milvus:19530"}
+    assert "$(LOGAD_STATE_URL)" in transformer["args"]
+    assert {e["name"]: e for e in transformer["env"]}["LOGAD_STATE_URL"]["valueFrom"] == {
+        "secretKeyRef": {"name": "logad-state", "key": "url"}
+    }
+    env_vars = _env_vars(isvc)
+    secret_vars = [e for e in env_vars if e["name"] in ("LOGAD_STATE_URL", "LOGAD_MILVUS_TOKEN")]
+    assert len(secret_vars) == 3 and not any("value" in e for e in secret_vars)
+    assert state_url not in repr(isvc) and token not in repr(isvc)
+    assert "s3cret" not in repr(isvc)
 
 
 def test_contains_accepts_server_defaults_and_sees_changes():
@@ -188,16 +233,17 @@ def test_settings_come_from_the_environment():
     env = {
         "LOGAD_SERVING_IMAGE": "registry.local/server:1",
         "LOGAD_DATA_MOUNT": "/mnt/data/",
-        "LOGAD_STATE_URL": "redis://r:6379",
+        "LOGAD_STATE_SECRET_NAME": "logad-state",
         "LOGAD_MILVUS_URI": "http://m:19530",
         "LOGAD_RECONCILE_INTERVAL": "5",
     }
     settings = OperatorSettings.from_env(env)
-    assert (settings.serving_image, settings.data_mount, settings.state_url) == (
+    assert (settings.serving_image, settings.data_mount, settings.state_secret) == (
         "registry.local/server:1",
         "/mnt/data",
-        "redis://r:6379",
+        SecretRef("logad-state", "url"),
     )
+    assert settings.milvus_token_secret is None and OperatorSettings.from_env({}).state_secret is None
     assert (settings.milvus_uri, settings.reconcile_interval, settings.data_claim) == (
         "http://m:19530",
         5.0,

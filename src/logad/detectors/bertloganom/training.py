@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import nn
@@ -18,6 +15,7 @@ from logad.detectors.bertloganom.losses import apply_mask, mlkp_loss, random_mas
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed
+from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
 
 MAX_GRAD_NORM = 1.0
@@ -68,10 +66,10 @@ def train_model(
     generator = torch.Generator().manual_seed(config.seed + dist.rank)
     order_generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = TrainingState()
+    state = EpochState(extra={"centre": None})
     resumed = checkpoints.latest() if checkpoints else None
     if resumed:
-        state = TrainingState.restore(resumed[1], model, optimizer, generator, order_generator)
+        state = EpochState.restore(resumed[1], model, optimizer, generator, order_generator)
     wrapped, optimizer = dist.prepare(MaskedKeyPredictor(model), optimizer)
     for epoch in range(state.epoch + 1, config.epochs + 1):
         if state.stale >= config.patience:
@@ -86,8 +84,9 @@ def train_model(
             batch = collate([train[i] for i in local])
             mlkp, vectors = masked_forward(wrapped, batch, random_mask(batch, config.mask_ratio, generator))
             count = len(local) if weight else 0
-            state.centre = update_centre(state.centre, dist.mean_of(vectors, count), config.centre_momentum)
-            loss = total_loss(mlkp, vectors, state.centre, config)
+            centre = update_centre(state.extra["centre"], dist.mean_of(vectors, count), config.centre_momentum)
+            state.extra["centre"] = centre
+            loss = total_loss(mlkp, vectors, centre, config)
             optimizer.zero_grad()
             dist.backward(loss * weight)
             dist.clip(wrapped.parameters(), MAX_GRAD_NORM)
@@ -102,55 +101,12 @@ def train_model(
             )
         )
         if validation:
-            held_out_loss = validation_loss(model, validation, state.centre, config)
-            if held_out_loss < state.best_loss:
-                state.best_loss, state.stale = held_out_loss, 0
-                state.best_weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
-            else:
-                state.stale += 1
+            state.track(validation_loss(model, validation, state.extra["centre"], config), model)
         if checkpoints:
             checkpoints.save(epoch, state.snapshot(model, optimizer, generator, order_generator))
     if state.best_weights is not None:
         model.load_state_dict(state.best_weights)
     return state.history
-
-
-@dataclass
-class TrainingState:
-    """Everything a resumed run needs besides the model and optimizer: epoch, centre, early-stopping state."""
-
-    epoch: int = 0
-    centre: torch.Tensor | None = None
-    best_loss: float = math.inf
-    best_weights: dict[str, torch.Tensor] | None = None
-    stale: int = 0
-    history: list[EpochStats] = field(default_factory=list)
-
-    def snapshot(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, *generators: torch.Generator
-    ) -> dict[str, Any]:
-        return {
-            "epoch": self.epoch,
-            "centre": self.centre,
-            "best_loss": self.best_loss,
-            "best_weights": self.best_weights,
-            "stale": self.stale,
-            "history": [record.__dict__ for record in self.history],
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "generators": [generator.get_state() for generator in generators],
-        }
-
-    @classmethod
-    def restore(
-        cls, saved: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer, *generators: torch.Generator
-    ) -> TrainingState:
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        for generator, generator_state in zip(generators, saved["generators"], strict=True):
-            generator.set_state(generator_state)
-        history = [EpochStats(**record) for record in saved["history"]]
-        return cls(saved["epoch"], saved["centre"], saved["best_loss"], saved["best_weights"], saved["stale"], history)
 
 
 def validation_loss(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +14,7 @@ from logad.detectors.deeplog.keys import Pairs
 from logad.detectors.deeplog.model import DeepLogModel
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed
+from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
 
 
@@ -43,10 +41,10 @@ def train_model(
     dist = distributed()
     order_generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    state = TrainingState()
+    state = EpochState()
     resumed = checkpoints.latest() if checkpoints else None
     if resumed:
-        state = TrainingState.restore(resumed[1], model, optimizer, order_generator)
+        state = EpochState.restore(resumed[1], model, optimizer, order_generator)
     wrapped, optimizer = dist.prepare(model, optimizer)
     device = next(model.parameters()).device
     total_weight = float(train.weights.sum())
@@ -89,46 +87,3 @@ def validation_loss(model: DeepLogModel, pairs: Pairs, batch_size: int) -> float
             for start in range(0, len(pairs), batch_size)
         )
     return total / float(pairs.weights.sum())
-
-
-@dataclass
-class TrainingState:
-    """Everything a resumed run needs besides the model and optimizer: epoch and early-stopping state."""
-
-    epoch: int = 0
-    best_loss: float = math.inf
-    best_weights: dict[str, torch.Tensor] | None = None
-    stale: int = 0
-    history: list[EpochStats] = field(default_factory=list)
-
-    def track(self, loss: float, model: nn.Module) -> None:
-        """Keep the weights when ``loss`` is the lowest so far, else count a stale epoch."""
-        if loss < self.best_loss:
-            self.best_loss, self.stale = loss, 0
-            self.best_weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
-        else:
-            self.stale += 1
-
-    def snapshot(
-        self, model: nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator
-    ) -> dict[str, Any]:
-        return {
-            "epoch": self.epoch,
-            "best_loss": self.best_loss,
-            "best_weights": self.best_weights,
-            "stale": self.stale,
-            "history": [record.__dict__ for record in self.history],
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "generator": generator.get_state(),
-        }
-
-    @classmethod
-    def restore(
-        cls, saved: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer, generator: torch.Generator
-    ) -> TrainingState:
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        generator.set_state(saved["generator"])
-        history = [EpochStats(**record) for record in saved["history"]]
-        return cls(saved["epoch"], saved["best_loss"], saved["best_weights"], saved["stale"], history)
