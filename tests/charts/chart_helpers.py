@@ -82,10 +82,18 @@ def pods(objects: list[dict]) -> Iterator[tuple[str, dict, dict]]:
 
 
 def containers(objects: list[dict]) -> Iterator[tuple[str, dict, dict]]:
-    """``(where, pod spec, container)`` of every container and init container."""
+    """``(where, pod spec, container)`` of every container and init container, counting an InferenceService
+    predictor's ``model`` (KServe merges it into its ServingRuntime's container) and every ServingRuntime container
+    (with the runtime's spec as the pod spec)."""
     for where, _, spec in pods(objects):
-        for container in spec.get("initContainers", []) + spec["containers"]:
+        for container in spec.get("initContainers", []) + spec.get("containers", []):
             yield f"{where}/{container['name']}", spec, container
+        if "model" in spec:
+            yield f"{where}/model", spec, spec["model"]
+    for runtime in of_kind(objects, "ServingRuntime"):
+        where = f"ServingRuntime/{runtime['metadata']['namespace']}/{runtime['metadata']['name']}"
+        for container in runtime["spec"]["containers"]:
+            yield f"{where}/{container['name']}", runtime["spec"], container
 
 
 def env_of(container: dict) -> dict[str, dict]:

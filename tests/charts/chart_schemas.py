@@ -1,12 +1,12 @@
 """Schemas for the custom resources the chart renders, with no CRDs vendored and no cluster to ask.
 
-InferenceService: a JSON schema built from the model classes of the pinned kserve Python SDK
-(``kserve.models.V1beta1InferenceService`` down through its ``openapi_types`` / ``attribute_map``, with the
-``kubernetes`` client's models for core types such as ``V1Container``). The SDK's models are generated from
-KServe's OpenAPI spec, so this is the closest check available here: every object has ``additionalProperties:
-false`` (a misspelt or misplaced field fails), and every field has its type. It cannot see KServe's CEL rules or
-required fields. WorkflowTemplate: Hera's Argo models (the schema Argo publishes), applied strictly the same way
-as tests/pipelines.
+InferenceService and ServingRuntime: JSON schemas built from the model classes of the pinned kserve Python SDK
+(``kserve.models.V1beta1InferenceService`` / ``V1alpha1ServingRuntime`` down through their ``openapi_types`` /
+``attribute_map``, with the ``kubernetes`` client's models for core types such as ``V1Container``). The SDK's
+models are generated from KServe's OpenAPI spec, so this is the closest check available here: every object has
+``additionalProperties: false`` (a misspelt or misplaced field fails), and every field has its type. It cannot see
+KServe's CEL rules or required fields. WorkflowTemplate: Hera's Argo models (the schema Argo publishes), applied
+strictly the same way as tests/pipelines.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ _ALIASES = {
     "K8sIoApiAppsV1DeploymentStrategy": "V1DeploymentStrategy",
     "K8sIoApiAutoscalingV2HorizontalPodAutoscalerBehavior": "V2HorizontalPodAutoscalerBehavior",
     "V1Time": "datetime",
+    # ServingRuntimeSpec.workerSpec (multi-node serving; the chart sets none): the SDK ships only the v1beta1 twin.
+    "V1alpha1WorkerSpec": "V1beta1WorkerSpec",
 }
 # Named but shipped by neither package; all but the metric quantity are status-only (Knative): anything passes.
 _UNSHIPPED = {
@@ -62,8 +64,18 @@ def _kserve_models() -> ModuleType:
 @cache
 def inference_service_schema() -> dict:
     """Draft-07 schema of a serving.kserve.io/v1beta1 InferenceService from the SDK's models."""
+    return _model_schema("V1beta1InferenceService")
+
+
+@cache
+def serving_runtime_schema() -> dict:
+    """Draft-07 schema of a serving.kserve.io/v1alpha1 ServingRuntime from the SDK's models."""
+    return _model_schema("V1alpha1ServingRuntime")
+
+
+def _model_schema(type_name: str) -> dict:
     definitions: dict[str, dict] = {}
-    root = _schema_of("V1beta1InferenceService", definitions)
+    root = _schema_of(type_name, definitions)
     return {"$schema": "http://json-schema.org/draft-07/schema#", **root, "definitions": definitions}
 
 

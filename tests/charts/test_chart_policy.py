@@ -21,9 +21,23 @@ LIVENESS = "--liveness=http://0.0.0.0:8080/healthz"
 
 
 def _component(objects: list[dict], name: str, component: str) -> tuple[dict, dict]:
+    """The component's spec and its container: the transformer's one container, the predictor's ``model``."""
     spec = one(objects, "InferenceService", name)["spec"][component]
+    if component == "predictor":
+        assert "containers" not in spec  # KServe refuses a predictor with both `model` and `containers`
+        return spec, spec["model"]
     (container,) = spec["containers"]
     return spec, container
+
+
+def _runtime_container(objects: list[dict], name: str, namespace: str = NAMESPACE) -> dict:
+    (runtime,) = [
+        obj
+        for obj in of_kind(objects, "ServingRuntime")
+        if (obj["metadata"]["name"], obj["metadata"]["namespace"]) == (name, namespace)
+    ]
+    (container,) = runtime["spec"]["containers"]
+    return container
 
 
 def test_every_pod_and_container_is_restricted(objects):
@@ -49,7 +63,12 @@ def test_long_running_containers_have_probes_and_resources(objects):
 
 
 def test_images_are_tagged_and_never_latest(objects):
-    images = [container["image"] for _, _, container in containers(objects)]
+    images = [container["image"] for _, _, container in containers(objects) if "image" in container]
+    images += [
+        container["image"]
+        for runtime in of_kind(objects, "ServingRuntime")
+        for container in runtime["spec"]["containers"]
+    ]
     images += [
         t["container"]["image"]
         for wt in of_kind(objects, "WorkflowTemplate")
@@ -65,7 +84,9 @@ def test_secrets_are_only_referenced(objects):
     assert of_kind(objects, "Secret") == []
     for where, _, container in containers(objects):
         for name, variable in env_of(container).items():
-            if any(word in name for word in ("TOKEN", "PASSWORD", "STATE_URL", "SECRET")):
+            if name.endswith(("_SECRET_NAME", "_SECRET_KEY")):  # where a secret is, not its value
+                assert set(variable) == {"name", "value"}, where
+            elif any(word in name for word in ("TOKEN", "PASSWORD", "STATE_URL", "SECRET")):
                 assert set(variable) == {"name", "valueFrom"} and "secretKeyRef" in variable["valueFrom"], where
 
 
@@ -121,6 +142,33 @@ def test_operator_runs_standalone_in_its_namespaces(default_objects, production_
     assert env_of(container)["LOGAD_MILVUS_URI"]["value"] == "http://milvus.milvus:19530"
 
 
+def test_operator_mounts_the_data_claim_and_gets_its_settings(default_objects, production_objects):
+    for objects in (default_objects, production_objects):
+        spec = one(objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        claim = one(objects, "PersistentVolumeClaim", "logad-data")["metadata"]["name"]
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+        assert volumes["data"]["persistentVolumeClaim"] == {"claimName": claim} and mounts["data"] == "/data"
+        env = env_of(container)
+        assert {name: env[name]["value"] for name in env if "value" in env[name]}.items() >= {
+            "LOGAD_OPERATOR_DATA_DIR": "/data",
+            "LOGAD_DATA_CLAIM": claim,
+            "LOGAD_DATA_MOUNT": "/data",
+            "LOGAD_SERVING_IMAGE": "ghcr.io/logad/server:0.1.0",
+            "LOGAD_SERVING_RUNTIME": "logad",
+        }.items()
+        assert "LOGAD_STATE_URL" not in env  # the operator hands transformers a secretKeyRef, never the URL
+    default_env = env_of(
+        one(default_objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]["containers"][0]
+    )
+    assert not {"LOGAD_STATE_SECRET_NAME", "LOGAD_STATE_SECRET_KEY", "LOGAD_MILVUS_URI"} & set(default_env)
+    (container,) = one(production_objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]["containers"]
+    env = env_of(container)
+    assert env["LOGAD_STATE_SECRET_NAME"]["value"] == "logad-redis" and env["LOGAD_STATE_SECRET_KEY"]["value"] == "url"
+    assert env["LOGAD_MILVUS_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
+
+
 def test_watching_all_namespaces_takes_a_cluster_role(helm: Helm):
     objects = helm.render("--set", "operator.watchAllNamespaces=true")
     (container,) = one(objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]["containers"]
@@ -147,16 +195,24 @@ def test_network_policies_deny_ingress_by_default(helm: Helm, objects):
 
 
 def test_servers_run_logad_serving_with_the_exact_arguments(default_objects):
-    predictor_spec, predictor = _component(default_objects, "shared-baseline", "predictor")
+    predictor_spec, model = _component(default_objects, "shared-baseline", "predictor")
     transformer_spec, transformer = _component(default_objects, "shared-baseline", "transformer")
-    for container in (predictor, transformer):
+    runtime = _runtime_container(default_objects, "logad")
+    # The predictor's model form: what the pipelines' roll-out step patches (spec.predictor.model.storageUri).
+    assert model["modelFormat"] == {"name": "logad"} and model["runtime"] == "logad"
+    assert model["storageUri"] == "pvc://logad-data/models/shared-baseline"
+    assert not {"image", "command", "args"} & set(model)  # the ServingRuntime's container supplies them
+    assert env_of(transformer)["STORAGE_URI"]["value"] == model["storageUri"]
+    for container in (runtime, transformer):
         assert container["name"] == "kserve-container" and container["image"] == "ghcr.io/logad/server:0.1.0"
         assert container["command"] == ["python", "-m", "logad_serving"]
-        assert env_of(container)["STORAGE_URI"]["value"] == "pvc://logad-data/models/shared-baseline"
+    for container in (model, transformer):
         assert container["readinessProbe"]["httpGet"] == {"path": "/v2/models/shared-baseline/ready", "port": 8080}
         assert container["livenessProbe"]["httpGet"] == {"path": "/v2/health/live", "port": 8080}
     common = ["--model", "/mnt/models", "--name", "shared-baseline", "--host", "0.0.0.0", "--port", "8080"]
-    assert predictor["args"] == ["predictor", *common]
+    # KServe substitutes {{.Name}} (the InferenceService's name) in the runtime's container; helm left it alone.
+    assert runtime["args"] == ["predictor", *common[:3], "{{.Name}}", *common[4:]]
+    assert runtime["readinessProbe"]["httpGet"] == {"path": "/v2/models/{{.Name}}/ready", "port": 8080}
     state = ["--state", "/var/lib/logad/state/tenants.db", "--predictor-protocol", "v1"]
     assert transformer["args"] == ["transformer", *common, *state]
     assert (
@@ -202,17 +258,18 @@ def test_redis_state_comes_from_a_secret(helm: Helm, production_objects):
 
 def test_gpu_predictor_gets_the_gpu_image_placement_and_milvus(production_objects):
     spec, predictor = _component(production_objects, "logad-team-b-logllm", "predictor")
-    assert predictor["image"] == "ghcr.io/logad/server:0.1.0-gpu"
+    assert predictor["runtime"] == "logad-gpu"
+    gpu_runtime = _runtime_container(production_objects, "logad-gpu")
+    assert gpu_runtime["image"] == "ghcr.io/logad/server:0.1.0-gpu"
+    assert gpu_runtime["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert predictor["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert spec["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert spec["tolerations"][0]["key"] == "nvidia.com/gpu"
     env = env_of(predictor)
     assert env["LOGAD_MILVUS_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
     _, cpu_predictor = _component(production_objects, "logad-team-a-logsentry", "predictor")
-    assert (
-        cpu_predictor["image"] == "ghcr.io/logad/server:0.1.0"
-        and "nvidia.com/gpu" not in cpu_predictor["resources"]["limits"]
-    )
+    assert cpu_predictor["runtime"] == "logad" and "nvidia.com/gpu" not in cpu_predictor["resources"]["limits"]
+    assert _runtime_container(production_objects, "logad")["image"] == "ghcr.io/logad/server:0.1.0"
     egress = one(production_objects, "NetworkPolicy", "logad-operator-egress")["spec"]["egress"]
     assert {"ports": [{"port": 19530, "protocol": "TCP"}]} in egress
 
@@ -231,3 +288,20 @@ def test_helm_test_posts_to_the_first_transformer(request, fixture, isvc, token)
     assert '"X-Tenant-Id": "helm-test"' in script and '"flush": True' in script and '"predictions" in answer' in script
     compile(script, "helm-test", "exec")
     assert ("volumes" in pod["spec"]) is token
+
+
+def test_serving_runtimes_serve_the_logad_model_format_where_needed(helm: Helm, default_objects, production_objects):
+    for runtime in of_kind(production_objects, "ServingRuntime"):
+        assert runtime["spec"]["supportedModelFormats"] == [{"name": "logad", "version": "1", "autoSelect": True}]
+        assert runtime["spec"]["protocolVersions"] == ["v1", "v2"]
+    # The release namespace and every watched one (the operator's InferenceServices name the runtime too).
+    where = sorted(
+        (obj["metadata"]["name"], obj["metadata"]["namespace"]) for obj in of_kind(production_objects, "ServingRuntime")
+    )
+    assert where == [("logad", "logad"), ("logad", "team-a"), ("logad", "team-b"), ("logad-gpu", "logad")]
+    assert [obj["metadata"]["name"] for obj in of_kind(default_objects, "ServingRuntime")] == ["logad"]  # no GPUs
+    objects = helm.render("--set", "kserve.servingRuntime.name=custom")
+    assert one(objects, "InferenceService", "shared-baseline")["spec"]["predictor"]["model"]["runtime"] == "custom"
+    (operator,) = one(objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]["containers"]
+    assert env_of(operator)["LOGAD_SERVING_RUNTIME"]["value"] == "custom"
+    assert of_kind(helm.render("--set", "kserve.servingRuntime.create=false"), "ServingRuntime") == []

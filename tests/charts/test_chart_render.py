@@ -1,6 +1,6 @@
 """The chart lints, renders, and what it renders passes the strictest schemas available without a cluster:
-kubernetes-validate for built-in kinds, the kserve SDK's models for InferenceServices, Hera's Argo models for
-WorkflowTemplates (which are also the very files `logad pipeline render` writes)."""
+kubernetes-validate for built-in kinds, the kserve SDK's models for InferenceServices and ServingRuntimes, Hera's
+Argo models for WorkflowTemplates (which are also the very files `logad pipeline render` writes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from chart_helpers import API_VERSIONS, CHART, GENERATED, KUBE_VERSION, PRODUCTION_VALUES, Helm, is_builtin, of_kind
-from chart_schemas import argo_unknown_fields, inference_service_schema
+from chart_schemas import argo_unknown_fields, inference_service_schema, serving_runtime_schema
 
 from logad.detectors.registry import available_detectors
 
@@ -50,15 +50,31 @@ def test_inference_services_match_the_kserve_sdk_models(objects):
         jsonschema.validate(service, inference_service_schema(), cls=jsonschema.Draft7Validator)
 
 
-def test_the_kserve_schema_refuses_unknown_and_mistyped_fields(default_objects):
+def test_serving_runtimes_match_the_kserve_sdk_models(objects):
+    runtimes = of_kind(objects, "ServingRuntime")
+    assert runtimes
+    for runtime in runtimes:
+        assert runtime["apiVersion"] == "serving.kserve.io/v1alpha1"
+        jsonschema.validate(runtime, serving_runtime_schema(), cls=jsonschema.Draft7Validator)
+
+
+def test_the_kserve_schemas_refuse_unknown_and_mistyped_fields(default_objects):
     service = of_kind(default_objects, "InferenceService")[0]
     misspelt = copy.deepcopy(service)
-    misspelt["spec"]["predictor"]["containers"][0]["readinesProbe"] = {}
+    misspelt["spec"]["predictor"]["model"]["readinesProbe"] = {}
     mistyped = copy.deepcopy(service)
     mistyped["spec"]["transformer"]["minReplicas"] = "one"
     for broken in (misspelt, mistyped):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(broken, inference_service_schema(), cls=jsonschema.Draft7Validator)
+    runtime = of_kind(default_objects, "ServingRuntime")[0]
+    misspelt = copy.deepcopy(runtime)
+    misspelt["spec"]["supportedModelFormats"][0]["autoselect"] = True
+    mistyped = copy.deepcopy(runtime)
+    mistyped["spec"]["protocolVersions"] = "v1"
+    for broken in (misspelt, mistyped):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, serving_runtime_schema(), cls=jsonschema.Draft7Validator)
 
 
 def test_workflow_template_copies_are_byte_identical_to_the_generated_ones():

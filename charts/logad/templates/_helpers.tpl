@@ -116,3 +116,25 @@ readinessProbe:
 {{- end -}}
 {{- toJson $first -}}
 {{- end -}}
+
+{{/* The pipelines' shared ReadWriteMany claim: the name the rendered WorkflowTemplates mount (volume_claim). */}}
+{{- define "logad.dataClaim" -}}
+logad-data
+{{- end -}}
+
+{{/* "true" when an enabled deployment asks for GPUs (they use the GPU ServingRuntime), else empty. */}}
+{{- define "logad.anyGpu" -}}
+{{- range .Values.deployments -}}
+{{- if and .enabled (gt (int .predictor.gpus) 0) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespaces that get the (CPU) ServingRuntime: the release namespace, where the chart's InferenceServices are,
+and every namespace the operator watches by name (a namespaced runtime serves only its own namespace). */}}
+{{- define "logad.runtimeNamespaces" -}}
+{{- $namespaces := list .Release.Namespace -}}
+{{- if and .Values.operator.enabled (not .Values.operator.watchAllNamespaces) -}}
+{{- $namespaces = concat $namespaces (include "logad.watchNamespaces" . | fromJsonArray) -}}
+{{- end -}}
+{{- toJson (uniq $namespaces) -}}
+{{- end -}}
