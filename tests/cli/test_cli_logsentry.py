@@ -38,6 +38,7 @@ def trained(synth_tenants, tiny_bert_dir, tmp_path_factory):
         f"  encoder: {tiny_bert_dir}\n"
         "  max_tokens: 96\n  pretrain_batch_size: 8\n  finetune_batch_size: 16\n  lr: 0.002\n  head_hidden: 16\n"
         "  tenant: tenant-0\n"
+        "  text_form: runs\n"  # the synthetic logs have order-only anomalies, which the preset's counts form drops
         "preset: cpu\n"
     )
     model = folder / "model"
