@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from cycle_logs import CYCLE, cycle_message, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
 from sklearn.metrics import roc_auc_score
 
 from logad.data.types import LogSequence
@@ -18,29 +19,11 @@ from logad.detectors.bertloganom.training import MaskedKeyPredictor, masked_forw
 from logad.errors import BadInputError
 from logad.parsing.preprocessor import Preprocessor
 
-WORDS = ["receiving", "received", "opening", "writing", "verifying", "closing", "deleting", "served", "panic"]
-CYCLE = 8
-"""Normal windows walk templates 0..7 in a cycle; template 8 ("panic") is never seen in training."""
 QUIET = FitContext(show_progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and on shared CPUs OpenMP spinning slows them 50x."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def _message(template: int, n: int) -> str:
-    # distinct token counts keep Drain from merging the templates
-    return " ".join([WORDS[template], *["block"] * template, f"blk_{n}"])
-
-
 def _window(n: int, templates: list[int], label: int = 0) -> LogSequence:
-    messages = [_message(t, n) for t in templates]
-    return LogSequence(f"w{n}", messages, [10.0 * k for k in range(len(templates))], label, n)
+    return cycle_window(n, templates, label, gap=10.0)
 
 
 def _normal(n: int) -> LogSequence:
@@ -64,7 +47,7 @@ def _config(**overrides) -> BertLogAnomConfig:
 @pytest.fixture(scope="module")
 def preprocessor() -> Preprocessor:
     pre = Preprocessor()
-    pre.fit(_message(t, n) for n in range(3) for t in range(CYCLE))
+    pre.fit(cycle_message(t, n) for n in range(3) for t in range(CYCLE))
     return pre
 
 

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from cycle_logs import CYCLE, cycle_message, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
 from sklearn.metrics import roc_auc_score
 
 from logad.cli import main
@@ -18,28 +19,11 @@ from logad.detectors.deeplog.keys import count_pairs, histories
 from logad.errors import BadInputError
 from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
 
-WORDS = ["receiving", "received", "opening", "writing", "verifying", "closing", "deleting", "served", "panic"]
-CYCLE = 8
-"""Normal windows walk templates 0..7 in a cycle; template 8 ("panic") is never seen in training."""
 QUIET = FitContext(show_progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and on shared CPUs OpenMP spinning slows them a lot."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def _message(template: int, n: int) -> str:
-    # distinct token counts keep Drain from merging the templates
-    return " ".join([WORDS[template], *["block"] * template, f"blk_{n}"])
-
-
 def _window(n: int, templates: list[int], label: int = 0) -> LogSequence:
-    return LogSequence(f"w{n}", [_message(t, n) for t in templates], None, label, n)
+    return cycle_window(n, templates, label)
 
 
 def _normal(n: int) -> LogSequence:
@@ -59,7 +43,7 @@ def _config(**overrides) -> DeepLogConfig:
 @pytest.fixture(scope="module")
 def preprocessor() -> Preprocessor:
     pre = Preprocessor()
-    pre.fit(_message(t, n) for n in range(3) for t in range(CYCLE))
+    pre.fit(cycle_message(t, n) for n in range(3) for t in range(CYCLE))
     return pre
 
 
