@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class LocalDeployment:
         model_dir: Path,
         name: str,
         work_dir: Path,
-        transformer_args: list[str] = (),
+        transformer_args: Sequence[str] = (),
         host: str = LOOPBACK,
         port: int | None = None,
         protocol: str = "v1",
