@@ -108,11 +108,6 @@ class TenantTransformer(Model):
         }
         return encode_decisions(payload, self.name, results, extra)
 
-    async def postprocess(
-        self, result: Any, headers: dict[str, str] | None = None, response_headers: Any = None
-    ) -> Any:
-        return result
-
     # ---- operator endpoints (see app.py) --------------------------------------------------------------------
     async def inspect(self, tenant: str, headers: dict[str, str] | None) -> dict[str, Any]:
         """The tenant's threshold and counters (the model's fitted state for a tenant never seen)."""
