@@ -16,7 +16,6 @@ Transformer (raw log lines of one tenant in, decisions out):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 from kserve.errors import InvalidInput
 from kserve.protocol.infer_type import InferInput, InferOutput, InferRequest, InferResponse
 
+from logad.data.readers import window_from_object
 from logad.data.types import LogSequence
 
 WINDOW_INPUT = "window"
@@ -106,26 +106,18 @@ def _parameters(request: InferRequest) -> dict[str, Any]:
 
 # ---- predictor ------------------------------------------------------------------------------------------------
 def window_from_json(item: Any, index: int) -> LogSequence:
-    """One window object of a predictor request; InvalidInput names the instance and the field."""
+    """One window object of a predictor request (an object, or a JSON string of one; the id defaults to the
+    instance's index); InvalidInput names the instance and the field."""
     where = f"instance {index}"
     if isinstance(item, str):
         try:
             item = json.loads(item)
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{where} is not a JSON window object: {exc}") from None
-    if not isinstance(item, dict):
-        raise InvalidInput(f'{where} must be an object {{"messages": [...]}}, not {type(item).__name__}')
-    messages = item.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise InvalidInput(f'{where}: "messages" must be a non-empty list of strings')
-    messages = [_text(m, f"{where} messages[{j}]") for j, m in enumerate(messages)]
-    timestamps = item.get("timestamps")
-    if timestamps is not None:
-        valid = isinstance(timestamps, list) and len(timestamps) == len(messages)
-        if not valid or not all(isinstance(t, int | float) and math.isfinite(t) for t in timestamps):
-            raise InvalidInput(f'{where}: "timestamps" must be finite numbers, one per message')
-        timestamps = [float(t) for t in timestamps]
-    return LogSequence(id=str(item.get("id", index)), messages=messages, timestamps=timestamps, order=index)
+    try:
+        return window_from_object(item, index, default_id=str(index))
+    except ValueError as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
 
 
 def decode_windows(payload: dict[str, Any] | InferRequest) -> WindowBatch:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import math
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from logad.data.formats import SESSIONS_JSONL, LogFormat
 from logad.data.types import LogRecord, LogSequence
@@ -176,9 +178,15 @@ def _session_from_json(text: str, line_no: int) -> LogSequence:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    return window_from_object(obj, line_no)
+
+
+def window_from_object(obj: Any, order: int, default_id: str | None = None) -> LogSequence:
+    """One window as a JSON object (``{"id", "messages", "timestamps"?, "label"?}``, the sessions-jsonl line and the
+    predictor's instance); ``default_id`` stands in for a missing id. ValueError names the bad field."""
     if not isinstance(obj, dict):
         raise ValueError(f"not a JSON object but {type(obj).__name__}")
-    session_id, messages = obj.get("id"), obj.get("messages")
+    session_id, messages = obj.get("id", default_id), obj.get("messages")
     timestamps, label = obj.get("timestamps"), obj.get("label")
     if not (type(session_id) is int or (isinstance(session_id, str) and session_id)):
         raise ValueError(f"field 'id' must be a non-empty string or an integer, not {session_id!r}")
@@ -187,6 +195,8 @@ def _session_from_json(text: str, line_no: int) -> LogSequence:
     if timestamps is not None:
         if not isinstance(timestamps, list) or not all(type(t) in (int, float) for t in timestamps):
             raise ValueError("field 'timestamps' must be a list of numbers")
+        if not all(math.isfinite(t) for t in timestamps):
+            raise ValueError("field 'timestamps' holds NaN or an infinity")
         if len(timestamps) != len(messages):
             raise ValueError(f"field 'timestamps' has {len(timestamps)} items for {len(messages)} messages")
     if label is not None and (type(label) is not int or label not in (0, 1)):
@@ -196,7 +206,7 @@ def _session_from_json(text: str, line_no: int) -> LogSequence:
         messages=messages,
         timestamps=[float(t) for t in timestamps] if timestamps is not None else None,
         label=label,
-        order=line_no,
+        order=order,
     )
 
 
