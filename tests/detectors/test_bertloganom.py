@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from cycle_logs import CYCLE, cycle_message, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
+from cycle_logs import CYCLE, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
 from sklearn.metrics import roc_auc_score
 
 from logad.data.types import LogSequence
@@ -17,7 +17,6 @@ from logad.detectors.bertloganom.losses import CENTRE_EPS, random_mask, round_ma
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.detectors.bertloganom.training import MaskedKeyPredictor, masked_forward, train_model
 from logad.errors import BadInputError
-from logad.parsing.preprocessor import Preprocessor
 
 QUIET = FitContext(show_progress=False)
 
@@ -42,13 +41,6 @@ def _anomalous(n: int) -> LogSequence:
 
 def _config(**overrides) -> BertLogAnomConfig:
     return BertLogAnomConfig(**{**PRESETS["tiny"], "top_g": 2, **overrides})
-
-
-@pytest.fixture(scope="module")
-def preprocessor() -> Preprocessor:
-    pre = Preprocessor()
-    pre.fit(cycle_message(t, n) for n in range(3) for t in range(CYCLE))
-    return pre
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from cycle_logs import CYCLE, cycle_message, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
+from cycle_logs import CYCLE, cycle_window, one_thread  # noqa: F401 - one_thread is an autouse fixture
 from sklearn.metrics import roc_auc_score
 
 from logad.cli import main
@@ -17,7 +17,7 @@ from logad.detectors.deeplog import PRESETS, DeepLogConfig, DeepLogDetector
 from logad.detectors.deeplog.inference import miss_fraction, missed_events
 from logad.detectors.deeplog.keys import count_pairs, histories
 from logad.errors import BadInputError
-from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
+from logad.parsing.preprocessor import UNKNOWN_ID
 
 QUIET = FitContext(show_progress=False)
 
@@ -38,13 +38,6 @@ def _shuffled(n: int) -> LogSequence:
 
 def _config(**overrides) -> DeepLogConfig:
     return DeepLogConfig(**{**PRESETS["tiny"], "top_g": 1, "epochs": 150, **overrides})
-
-
-@pytest.fixture(scope="module")
-def preprocessor() -> Preprocessor:
-    pre = Preprocessor()
-    pre.fit(cycle_message(t, n) for n in range(3) for t in range(CYCLE))
-    return pre
 
 
 @pytest.fixture(scope="module")
