@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from logad.config import config_from_dict, config_to_dict, load_config_file
+from logad.config import config_from_dict, config_to_dict, load_config_file, merge_nested
 from logad.errors import ConfigError
 
 
@@ -34,6 +34,30 @@ def test_nested_dataclass_and_coercions():
         "sizes": [3, 4],
         "limit": 7,
     }
+
+
+@dataclass
+class Stage:
+    lr: float
+    epochs: int = 1
+
+
+@dataclass
+class Staged:
+    warmup: Stage = field(default_factory=lambda: Stage(lr=0.1, epochs=3))
+
+
+def test_a_partial_nested_section_keeps_the_defaults_other_fields():
+    assert config_from_dict(Staged, {"warmup": {"epochs": 5}}).warmup == Stage(lr=0.1, epochs=5)
+
+
+def test_preset_and_overrides_merge_nested_sections():
+    from logad.detectors.logllm import LogLLMDetector
+    from logad.train.runner import detector_config_for
+
+    config = detector_config_for(LogLLMDetector, "cpu", {"llm_stage": {"max_examples": 16}})
+    assert config.llm_stage.max_examples == 16 and config.llm_stage.lr == 5e-4  # lr from the preset
+    assert merge_nested({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"c": 4}}) == {"a": {"b": 1, "c": 4}, "d": 3}
 
 
 def test_unknown_field_is_named():

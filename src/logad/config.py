@@ -24,11 +24,34 @@ def config_from_dict(cls: type[T], data: dict[str, Any] | None, where: str = "co
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}")
     hints = typing.get_type_hints(cls)
+    for name, value in data.items():  # a partial nested section keeps the default's other fields
+        default = _default_of(fields[name])
+        if isinstance(value, dict) and dataclasses.is_dataclass(default):
+            data[name] = merge_nested(config_to_dict(default), value)
     kwargs = {name: _coerce(hints[name], value, f"{where}.{name}") for name, value in data.items()}
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def merge_nested(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overrides`` on top, nested mappings merged key by key rather than replaced."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_nested(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _default_of(field: dataclasses.Field) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None
 
 
 def _coerce(hint: Any, value: Any, where: str) -> Any:

@@ -107,17 +107,26 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(synth, tmp_path):
     assert history[: saved["epoch"]] == saved["history"]  # finished epochs were kept, not trained again
 
 
-def test_deepspeed_zero2_with_cpu_offload_runs_on_gloo_and_learns_like_ddp(synth, tmp_path):
-    pytest.importorskip("deepspeed")
+@pytest.fixture(scope="module")
+def ddp_run(synth, tmp_path_factory) -> Path:
+    """A 2-process DDP run of the tiny detector: the reference for the DeepSpeed runs."""
+    out = tmp_path_factory.mktemp("ddp")
+    ddp = _train(_torchrun(), synth, out)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    return out
+
+
+def _accelerate_deepspeed(config: str) -> list[str]:
+    """accelerate launch with DeepSpeed and one of the shipped configs, 2 processes on loopback."""
     from logad.train.distributed import deepspeed_config
 
-    launcher = [
+    return [
         sys.executable,
         "-m",
         "accelerate.commands.launch",
         "--use_deepspeed",
         "--deepspeed_config_file",
-        str(deepspeed_config("zero2_offload")),
+        str(deepspeed_config(config)),
         "--num_processes",
         "2",
         "--num_machines",
@@ -134,13 +143,72 @@ def test_deepspeed_zero2_with_cpu_offload_runs_on_gloo_and_learns_like_ddp(synth
         "logad",
         "--",
     ]
-    zero = _train(launcher, synth, tmp_path / "zero2")
+
+
+def _detect(model: Path, synth: list[str]) -> list[float]:
+    """Scores of the synthetic log's windows through ``logad detect`` with the saved artifact."""
+    detected = subprocess.run(
+        [sys.executable, "-m", "logad", "detect", "--model", str(model), *synth[:2], "--all"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=ENV,
+    )
+    assert detected.returncode == 0, detected.stderr[-2000:]
+    return [json.loads(line)["score"] for line in detected.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("config", ["zero2_offload", "zero3", "zero3_offload"])
+def test_deepspeed_runs_on_gloo_learns_like_ddp_and_saves_whole_weights(config, synth, ddp_run, tmp_path):
+    """ZeRO-2 partitions optimizer state and gradients, ZeRO-3 the weights too: neither changes the maths, so the
+    losses equal DDP's; under ZeRO-3 the weights are gathered back after training, so rank 0 scores and saves the
+    whole model (the artifact's scores equal the metrics it recorded and are not degenerate)."""
+    pytest.importorskip("deepspeed")
+    zero = _train(_accelerate_deepspeed(config), synth, tmp_path / config)
     assert zero.returncode == 0, zero.stderr[-3000:]
-    ddp = _train(_torchrun(), synth, tmp_path / "ddp")
-    assert ddp.returncode == 0, ddp.stderr[-3000:]
-    trained = json.loads((tmp_path / "zero2" / "logad.json").read_text())["metrics"]["training"]
-    assert trained == {"processes": 2, "distributed": "deepspeed"}
-    assert json.loads((tmp_path / "ddp" / "logad.json").read_text())["metrics"]["training"]["processes"] == 2
-    # ZeRO-2 partitions optimizer state and gradients, not the maths: the same losses as DDP.
-    for a, b in zip(_history(tmp_path / "ddp"), _history(tmp_path / "zero2"), strict=True):
+    manifest = json.loads((tmp_path / config / "logad.json").read_text())
+    assert manifest["metrics"]["training"] == {"processes": 2, "distributed": "deepspeed"}
+    for a, b in zip(_history(ddp_run), _history(tmp_path / config), strict=True):
         assert b["loss"] == pytest.approx(a["loss"], rel=1e-4)
+    scores = _detect(tmp_path / config, synth)
+    assert scores == pytest.approx(_detect(ddp_run, synth), rel=1e-3, abs=1e-5)
+
+
+def test_logllm_stages_under_zero3_learn_like_ddp(synth, tiny_llama_dir, tiny_bert64_dir, tmp_path):
+    """LogLLM's stages each prepare the model anew and accumulate micro-batches: under ZeRO-3 (a fresh engine per
+    stage, DeepSpeed told where accumulation ends, frozen-encoder vectors cached on every rank alike) every
+    stage's loss equals DDP's, and the saved adapters score as DDP's do. QLoRA under ZeRO-3 is refused by name."""
+    pytest.importorskip("deepspeed")
+    tiny = [
+        "--detector", "logllm", "--format", "hdfs", "--preset", "cpu", "--quiet",
+        "--set", f"detector.llm={tiny_llama_dir}", "--set", f"detector.encoder={tiny_bert64_dir}",
+        "--set", "detector.quantization=none", "--set", "detector.batch_size=8",
+        "--set", "detector.micro_batch_size=2", "--set", "detector.max_messages=16",
+        "--set", "detector.max_message_tokens=16", "--set", "detector.all_stage.epochs=1",
+    ]  # fmt: skip
+    for stage in ("llm", "projector", "embedder", "all"):
+        tiny += ["--set", f"detector.{stage}_stage.max_examples=16"]  # partial sections keep the preset's lr
+    runs = {"ddp": _torchrun(), "zero3": _accelerate_deepspeed("zero3")}
+    for name, launcher in runs.items():
+        done = subprocess.run(
+            [*launcher, "train", *tiny, *synth, "--out", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=ENV,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    ddp, zero3 = (json.loads((tmp_path / n / "model" / "logllm.json").read_text())["history"] for n in runs)
+    assert [h["stage"] for h in zero3] == ["llm", "projector", "embedder", "all"]
+    for a, b in zip(ddp, zero3, strict=True):
+        assert b["loss"] == pytest.approx(a["loss"], rel=1e-5)
+    assert _detect(tmp_path / "zero3", synth) == pytest.approx(_detect(tmp_path / "ddp", synth), abs=1e-4)
+    nf4 = [*tiny, "--set", "detector.quantization=nf4"]
+    refused = subprocess.run(
+        [*runs["zero3"], "train", *nf4, *synth, "--out", str(tmp_path / "nf4")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=ENV,
+    )
+    assert refused.returncode != 0 and "cannot partition 4-bit (NF4) weights" in refused.stderr

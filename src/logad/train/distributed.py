@@ -9,8 +9,10 @@ masking are seeded per rank). Rank 0 alone writes artifacts, checkpoints and log
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,15 @@ class Distributed:
         return int(self.accelerator.num_processes) if self.accelerator else 1
 
     @property
+    def deepspeed(self) -> bool:
+        return self.accelerator is not None and self.accelerator.state.deepspeed_plugin is not None
+
+    @property
+    def zero3(self) -> bool:
+        """Whether DeepSpeed partitions the weights themselves (ZeRO stage 3) across the ranks."""
+        return self.deepspeed and self.accelerator.state.deepspeed_plugin.zero_stage == 3
+
+    @property
     def device(self) -> torch.device:
         if self.accelerator:
             return self.accelerator.device
@@ -51,11 +62,52 @@ class Distributed:
             return model, optimizer
         return self.accelerator.prepare(model, optimizer)
 
-    def backward(self, loss: torch.Tensor) -> None:
+    def state_dict(self, module: nn.Module) -> dict[str, torch.Tensor]:
+        """A copy of ``module``'s full weights (for early stopping and checkpoints). Under ZeRO-3 every rank must
+        call it: the partitioned weights are gathered for the copy."""
+        if not self.zero3:
+            return {name: value.detach().clone() for name, value in module.state_dict().items()}
+        import deepspeed
+
+        with deepspeed.zero.GatheredParameters(list(module.parameters()), modifier_rank=None):
+            return {name: value.detach().clone() for name, value in module.state_dict().items()}
+
+    def optimizer_state(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None:
+        """The optimizer's state for a checkpoint; None under DeepSpeed, whose ZeRO stages partition it across the
+        ranks (a resumed DeepSpeed run keeps the weights, counters and generators and restarts the moments)."""
+        return None if self.deepspeed else optimizer.state_dict()
+
+    def release(self, wrapped: nn.Module) -> None:
+        """End a training loop (every rank calls it): accelerate forgets the wrapped model and optimizer, so the
+        next loop (a later stage) gets its own DeepSpeed engine rather than stepping this one. Under ZeRO-3 the
+        partitioned weights are first gathered back into the model as plain parameters and DeepSpeed's hooks
+        removed, so rank 0 can score the model alone and a later stage can prepare it again."""
+        if self.accelerator is None:
+            return
+        if not self.zero3:
+            self.accelerator.free_memory()  # destroys a ZeRO-1/2 engine
+            return
+        import deepspeed
+
+        module = wrapped.module
+        params = list(module.parameters())
+        with deepspeed.zero.GatheredParameters(params, modifier_rank=None):
+            whole = {id(p): nn.Parameter(p.data.clone(), requires_grad=p.requires_grad) for p in params}
+        self.accelerator.free_memory()  # destroys the engine, and with it DeepSpeed's hooks
+        for sub in module.modules():  # fresh parameter objects, without DeepSpeed's attributes; ties kept
+            sub._parameters = OrderedDict(
+                (name, None if p is None else whole[id(p)]) for name, p in sub._parameters.items()
+            )
+
+    def backward(self, loss: torch.Tensor, boundary: bool = True) -> None:
+        """Backpropagate ``loss``; ``boundary`` False for a micro-batch whose gradients accumulate before the
+        optimizer steps (DeepSpeed steps inside backward at a boundary, so it must be told)."""
         if self.accelerator is None:
             loss.backward()
-        else:
-            self.accelerator.backward(loss)
+            return
+        if self.deepspeed:
+            self.accelerator.gradient_state._set_sync_gradients(boundary)
+        self.accelerator.backward(loss)
 
     def clip(self, parameters: Any, max_norm: float) -> None:
         """Clip the gradient norm (DeepSpeed clips by its config's ``gradient_clipping`` instead)."""
@@ -105,8 +157,16 @@ def distributed() -> Distributed:
     return Distributed(Accelerator(cpu=no_gpu and not deepspeed, kwargs_handlers=handlers))
 
 
+def gradient_free() -> contextlib.AbstractContextManager:
+    """``torch.inference_mode()``, or ``torch.no_grad()`` under ZeRO-3: weights gathered inside inference mode
+    would become inference tensors, which the training steps after a validation or caching pass cannot use."""
+    return torch.no_grad() if distributed().zero3 else torch.inference_mode()
+
+
 def deepspeed_config(name: str) -> Path:
-    """The path of a shipped DeepSpeed config: ``zero2`` or ``zero2_offload`` (optimizer state in CPU memory)."""
+    """The path of a shipped DeepSpeed config: ``zero2`` / ``zero3`` (ZeRO stage 2: optimizer state and gradients
+    partitioned; stage 3: the weights too) or ``zero2_offload`` / ``zero3_offload`` (partitions kept in CPU
+    memory)."""
     path = Path(__file__).with_name("deepspeed") / f"{name}.json"
     if not path.is_file():
         shipped = sorted(p.stem for p in path.parent.glob("*.json"))

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 
 
@@ -25,15 +26,16 @@ class EpochState:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def track(self, loss: float, model: nn.Module) -> None:
-        """Keep the weights when ``loss`` is the lowest so far, else count a stale epoch."""
+        """Keep the weights when ``loss`` is the lowest so far, else count a stale epoch (every rank calls it)."""
         if loss < self.best_loss:
             self.best_loss, self.stale = loss, 0
-            self.best_weights = {name: value.detach().clone() for name, value in model.state_dict().items()}
+            self.best_weights = distributed().state_dict(model)
         else:
             self.stale += 1
 
     def snapshot(self, model: nn.Module, optimizer: torch.optim.Optimizer, *generators: torch.Generator) -> dict:
-        """The checkpoint of this epoch (tensors and plain values only, for ``torch.load(weights_only=True)``)."""
+        """The checkpoint of this epoch (tensors and plain values only, for ``torch.load(weights_only=True)``);
+        every rank calls it."""
         return {
             "epoch": self.epoch,
             "best_loss": self.best_loss,
@@ -41,8 +43,8 @@ class EpochState:
             "stale": self.stale,
             "history": [record.__dict__ for record in self.history],
             "extra": self.extra,
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
+            "model": distributed().state_dict(model),
+            "optimizer": distributed().optimizer_state(optimizer),
             "generators": [generator.get_state() for generator in generators],
         }
 
@@ -52,7 +54,8 @@ class EpochState:
     ) -> EpochState:
         """Load a checkpoint's model, optimizer and generators; return its state."""
         model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
+        if saved["optimizer"] is not None:
+            optimizer.load_state_dict(saved["optimizer"])
         for generator, generator_state in zip(generators, saved["generators"], strict=True):
             generator.set_state(generator_state)
         history = [EpochStats(**record) for record in saved["history"]]

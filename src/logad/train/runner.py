@@ -11,7 +11,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from logad.artifact import Manifest, new_model_version, save_artifact
-from logad.config import config_from_dict, config_to_dict
+from logad.config import config_from_dict, config_to_dict, merge_nested
 from logad.data.dataset import SESSIONS_FORMAT, DataSpec, load_windows
 from logad.data.prepared import read_source
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
@@ -82,7 +82,7 @@ def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any]
     if preset is not None and preset not in cls.presets:
         known = ", ".join(cls.presets) or "none"
         raise ConfigError(f"detector {cls.name!r} has no preset {preset!r}; its presets: {known}")
-    merged = {**cls.presets.get(preset, {}), **overrides} if preset else dict(overrides)
+    merged = merge_nested(cls.presets.get(preset, {}), overrides) if preset else dict(overrides)
     return config_from_dict(cls.config_class, merged, f"config.detector ({cls.name})")
 
 

@@ -14,7 +14,7 @@ from logad.detectors.bertloganom.inputs import NUM_SPECIAL, Batch, Window, batch
 from logad.detectors.bertloganom.losses import apply_mask, mlkp_loss, random_mask, update_centre, vhm_loss
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.train.checkpoints import EpochCheckpoints
-from logad.train.distributed import distributed
+from logad.train.distributed import distributed, gradient_free
 from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
 
@@ -104,6 +104,7 @@ def train_model(
             state.track(validation_loss(model, validation, state.extra["centre"], config), model)
         if checkpoints:
             checkpoints.save(epoch, state.snapshot(model, optimizer, generator, order_generator))
+    dist.release(wrapped)
     if state.best_weights is not None:
         model.load_state_dict(state.best_weights)
     return state.history
@@ -116,7 +117,7 @@ def validation_loss(
     generator = torch.Generator().manual_seed(config.seed + 1)
     model.eval()
     total = 0.0
-    with torch.inference_mode():
+    with gradient_free():
         for batch in batches(windows, config.batch_size):
             mlkp, vectors = masked_forward(
                 MaskedKeyPredictor(model), batch, random_mask(batch, config.mask_ratio, generator)

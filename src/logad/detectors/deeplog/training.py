@@ -13,7 +13,7 @@ from logad.detectors.deeplog.config import DeepLogConfig
 from logad.detectors.deeplog.keys import Pairs
 from logad.detectors.deeplog.model import DeepLogModel
 from logad.train.checkpoints import EpochCheckpoints
-from logad.train.distributed import distributed
+from logad.train.distributed import distributed, gradient_free
 from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
 
@@ -72,6 +72,7 @@ def train_model(
             state.track(validation_loss(model, validation, config.batch_size), model)
         if checkpoints:
             checkpoints.save(epoch, state.snapshot(model, optimizer, order_generator))
+    dist.release(wrapped)
     if state.best_weights is not None:
         model.load_state_dict(state.best_weights)
     return state.history
@@ -81,7 +82,7 @@ def validation_loss(model: DeepLogModel, pairs: Pairs, batch_size: int) -> float
     """Weighted mean cross-entropy of the next key over ``pairs``."""
     device = next(model.parameters()).device
     model.eval()
-    with torch.inference_mode():
+    with gradient_free():
         total = sum(
             weighted_loss(model, pairs.take(range(start, min(start + batch_size, len(pairs))), device)).item()
             for start in range(0, len(pairs), batch_size)

@@ -55,6 +55,11 @@ class LogLLMDetector(Detector):
     # ---- training -------------------------------------------------------------------------------------------
     def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
         cfg = self.config
+        if cfg.quantization == "nf4" and distributed().zero3:
+            raise ConfigError(
+                "DeepSpeed ZeRO-3 cannot partition 4-bit (NF4) weights: set detector.quantization=none (plain LoRA) "
+                "or use the zero2 config"
+            )
         labelled = [seq for seq in train if seq.label is not None]
         windows = [self.window_messages(seq) for seq in labelled]
         labels = np.array([seq.label for seq in labelled], dtype=int)

@@ -16,6 +16,8 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from logad.detectors.logsentry.cache import LruCache
+from logad.errors import ConfigError
+from logad.train.distributed import gradient_free
 
 
 class MessageEmbedder:
@@ -53,6 +55,18 @@ class MessageEmbedder:
         distinct, rows = distinct_rows(messages)
         return self._pooled(distinct), rows
 
+    def warm(self, messages: Sequence[str]) -> None:
+        """Encode every distinct message of ``messages`` into the cache now. Under ZeRO-3 each encoder call
+        gathers the weights across ranks, so ranks must make the same calls: warming with the same messages on
+        every rank leaves the training steps nothing to encode. Refuses when the cache cannot hold them all."""
+        distinct = list(dict.fromkeys(messages))
+        if len(distinct) > self.cache.capacity:
+            raise ConfigError(
+                f"{len(distinct):,} distinct messages exceed cache_size {self.cache.capacity:,}; under ZeRO-3 "
+                "every message vector must stay cached while the encoder is frozen: raise cache_size"
+            )
+        self.cached_vectors(distinct)
+
     def cached_vectors(self, messages: Sequence[str], show_progress: bool = False) -> tuple[torch.Tensor, list[int]]:
         """Like ``trainable_vectors`` but without gradients, encoding only messages not cached yet."""
         distinct, rows = distinct_rows(messages)
@@ -65,7 +79,7 @@ class MessageEmbedder:
         order = np.argsort([len(message) for message in messages], kind="stable")
         vectors: list[torch.Tensor] = [torch.empty(0)] * len(messages)
         with (
-            torch.inference_mode(),
+            gradient_free(),
             tqdm(total=len(messages), desc="messages", unit="msg", disable=not show_progress, leave=False) as bar,
         ):
             for start in range(0, len(messages), self.batch_size):

@@ -55,6 +55,8 @@ def train_stage(
     rng = np.random.default_rng(config.seed + STAGES.index(stage))
     optimizer = torch.optim.AdamW([param for param in model.parameters() if param.requires_grad], lr=settings.lr)
     wrapped, optimizer = dist.prepare(model, optimizer)
+    if dist.zero3 and not model.encoder_trainable:
+        model.embedder.warm([message for window in windows for message in window])
     params = [param for param in wrapped.parameters() if param.requires_grad]
     # Each process takes micro_batch_size windows per micro-step; accumulation keeps the effective batch.
     micro = config.micro_batch_size * dist.world_size
@@ -76,9 +78,10 @@ def train_stage(
         for start in bar:
             local, weight = dist.shard(order[start : start + micro].tolist())
             loss = wrapped([windows[i] for i in local], labels[local].tolist())
-            dist.backward(loss * weight / accumulation)
             step += 1
-            if step % accumulation == 0 or start + micro >= per_epoch:
+            boundary = step % accumulation == 0 or start + micro >= per_epoch
+            dist.backward(loss * weight / accumulation, boundary)
+            if boundary:
                 dist.clip(params, 1.0)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -89,6 +92,7 @@ def train_stage(
             bar.set_postfix(loss=f"{loss.item():.4f}")
         mean_loss = dist.mean(total) * dist.world_size / max(per_epoch, 1)
         history.append(EpochStats(stage, epoch, mean_loss, per_epoch, time.perf_counter() - started))
+    dist.release(wrapped)
     end_stage(model)
     return history
 

@@ -9,6 +9,7 @@ import torch
 from tqdm.auto import tqdm
 
 from logad.detectors.logsentry.encoder import SequenceEncoder
+from logad.train.distributed import gradient_free
 
 
 def run_batched(
@@ -25,7 +26,7 @@ def run_batched(
     order = np.argsort([len(text) for text in texts], kind="stable")
     parts: list[np.ndarray] = []
     with (
-        torch.inference_mode(),
+        gradient_free(),
         tqdm(total=len(texts), desc=desc, unit="text", disable=not show_progress, leave=False) as bar,
     ):
         for start in range(0, len(texts), batch_size):

@@ -73,7 +73,8 @@ def run_stage(
     if resumed:
         saved = resumed[1]
         model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
+        if saved["optimizer"] is not None:
+            optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         randomness.restore(saved["randomness"])
         history = [EpochStats(**record) for record in saved["history"]]
@@ -98,12 +99,13 @@ def run_stage(
         history.append(EpochStats(stage, epoch, mean_loss, count, time.perf_counter() - started))
         if checkpoints:
             snapshot = {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
+                "model": dist.state_dict(model),
+                "optimizer": dist.optimizer_state(optimizer),
                 "scheduler": scheduler.state_dict(),
                 "randomness": randomness.state(),
                 "history": [record.__dict__ for record in history],
             }
             checkpoints.save(epoch, snapshot)
+    dist.release(wrapped)
     model.eval()
     return history
