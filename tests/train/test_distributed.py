@@ -158,7 +158,7 @@ def _detect(model: Path, synth: list[str]) -> list[float]:
     return [json.loads(line)["score"] for line in detected.stdout.splitlines()]
 
 
-@pytest.mark.parametrize("config", ["zero2_offload", "zero3", "zero3_offload"])
+@pytest.mark.parametrize("config", ["zero2_offload", "zero3_offload"])
 def test_deepspeed_runs_on_gloo_learns_like_ddp_and_saves_whole_weights(config, synth, ddp_run, tmp_path):
     """ZeRO-2 partitions optimizer state and gradients, ZeRO-3 the weights too: neither changes the maths, so the
     losses equal DDP's; under ZeRO-3 the weights are gathered back after training, so rank 0 scores and saves the
