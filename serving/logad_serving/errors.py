@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from logad.state import AuthError, StateConflict
 
 from logad.errors import LogadError
+from logad.state import AuthError, StateConflict
 
 
 class UnknownModelVersion(LogadError):
