@@ -62,14 +62,18 @@ class Distributed:
             return model, optimizer
         return self.accelerator.prepare(model, optimizer)
 
-    def state_dict(self, module: nn.Module) -> dict[str, torch.Tensor]:
-        """A copy of ``module``'s full weights (for early stopping and checkpoints). Under ZeRO-3 every rank must
-        call it: the partitioned weights are gathered for the copy."""
+    def whole_weights(self, params: list[nn.Parameter]) -> contextlib.AbstractContextManager:
+        """A context in which ``params`` hold their whole values: under ZeRO-3 they are gathered on every rank
+        (so every rank must enter it), otherwise they already do."""
         if not self.zero3:
-            return {name: value.detach().clone() for name, value in module.state_dict().items()}
+            return contextlib.nullcontext()
         import deepspeed
 
-        with deepspeed.zero.GatheredParameters(list(module.parameters()), modifier_rank=None):
+        return deepspeed.zero.GatheredParameters(params, modifier_rank=None)
+
+    def state_dict(self, module: nn.Module) -> dict[str, torch.Tensor]:
+        """A copy of ``module``'s full weights (for early stopping and checkpoints); every rank calls it."""
+        with self.whole_weights(list(module.parameters())):
             return {name: value.detach().clone() for name, value in module.state_dict().items()}
 
     def optimizer_state(self, optimizer: torch.optim.Optimizer) -> dict[str, Any] | None:
@@ -87,11 +91,9 @@ class Distributed:
         if not self.zero3:
             self.accelerator.free_memory()  # destroys a ZeRO-1/2 engine
             return
-        import deepspeed
-
         module = wrapped.module
         params = list(module.parameters())
-        with deepspeed.zero.GatheredParameters(params, modifier_rank=None):
+        with self.whole_weights(params):
             whole = {id(p): nn.Parameter(p.data.clone(), requires_grad=p.requires_grad) for p in params}
         self.accelerator.free_memory()  # destroys the engine, and with it DeepSpeed's hooks
         for sub in module.modules():  # fresh parameter objects, without DeepSpeed's attributes; ties kept
