@@ -21,6 +21,7 @@ _SCENARIO_MODULES: dict[str, str] = {
     "few-labels": "logad.bench.scenarios.few_labels",
     "load": "logad.bench.scenarios.load",
     "logllm": "logad.bench.scenarios.logllm",
+    "logllm-memory": "logad.bench.scenarios.logllm_memory",
     "logsentry": "logad.bench.scenarios.logsentry",
     "parse": "logad.bench.scenarios.parse",
     "partial": "logad.bench.scenarios.partial",

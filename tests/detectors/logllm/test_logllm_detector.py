@@ -14,6 +14,7 @@ from logad.detectors import FitContext
 from logad.detectors.logllm import LogLLMConfig, LogLLMDetector
 from logad.detectors.logllm import detector as detector_module
 from logad.detectors.logllm.config import StageSettings
+from logad.detectors.logllm.models import compute_dtype
 from logad.errors import BadInputError, ConfigError
 from logad.parsing.preprocessor import Preprocessor
 
@@ -74,6 +75,30 @@ def test_4bit_training_and_reload_score_the_same(tiny_config, preprocessor, tmp_
     detector.save(tmp_path / "model")
     loaded = LogLLMDetector.load(tmp_path / "model", config, preprocessor)
     np.testing.assert_allclose(loaded.score(test), detector.score(test), atol=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the GPU path needs CUDA (run on the device machine)")
+@pytest.mark.parametrize("quantization", ["none", "nf4"])
+def test_on_a_gpu_training_runs_in_bfloat16_with_cuda_kernels_and_reloads(
+    tiny_config, preprocessor, tmp_path, quantization
+):
+    config = _config(tiny_config, quantization=quantization)
+    assert compute_dtype(config) == torch.bfloat16
+    detector = LogLLMDetector(config, preprocessor)
+    detector.fit(_windows(24, 4), [], FitContext(work_dir=tmp_path, show_progress=False))
+    assert {p.device.type for p in detector.model.parameters()} == {"cuda"}
+    if quantization == "nf4":  # 4-bit weights on the GPU, computing in bfloat16
+        quantised = [m for m in detector.model.llm.modules() if type(m).__name__ == "Linear4bit"]
+        assert quantised and all(m.weight.quant_state is not None and m.weight.is_cuda for m in quantised)
+        assert {m.weight.quant_state.dtype for m in quantised} == {torch.bfloat16}
+    else:
+        assert detector.model.llm.get_input_embeddings().weight.dtype == torch.bfloat16
+    test = _windows(8, 3)
+    scores = detector.score(test)
+    assert np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
+    detector.save(tmp_path / "model")
+    loaded = LogLLMDetector.load(tmp_path / "model", config, preprocessor)
+    np.testing.assert_allclose(loaded.score(test), scores, atol=1e-5)
 
 
 def test_an_interrupted_fit_resumes_after_its_last_finished_stage(tiny_config, preprocessor, tmp_path, monkeypatch):

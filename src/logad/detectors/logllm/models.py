@@ -90,9 +90,12 @@ def _load(loader: Any, what: str, name: str, path: str, config: LogLLMConfig, tr
         model = loader.from_pretrained(path, **_load_kwargs(config))
     except OSError as exc:
         raise ConfigError(f"cannot load {what} {name!r}: {exc}") from None
-    if config.quantization == "nf4" and trainable:
+    if config.quantization == "nf4":
+        # QLoRA keeps the weights that are not 4-bit in float32; scoring a reloaded model does the same, so it
+        # scores exactly as the model did at the end of training (on a GPU they would otherwise be bfloat16).
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
-        _keep_trainable_4bit_layout(model)
+        if trainable:
+            _keep_trainable_4bit_layout(model)
     return model
 
 

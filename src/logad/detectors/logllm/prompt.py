@@ -57,7 +57,7 @@ class PromptTemplate:
         for i, vectors in enumerate(windows):
             answer = self.answer_ids[labels[i]] if labels is not None else self.shared_answer_ids
             answer_embeds = embed(torch.as_tensor(answer, device=device))
-            rows.append(torch.cat([prefix, vectors.to(prefix.dtype), question, answer_embeds]))
+            rows.append(torch.cat([prefix, vectors.to(prefix), question, answer_embeds]))
             prompt_length = len(self.prefix_ids) + len(vectors) + len(self.question_ids)
             answer_targets = list(answer) if labels is not None else [IGNORE_INDEX] * len(answer)
             targets.append(torch.as_tensor([IGNORE_INDEX] * prompt_length + answer_targets))
