@@ -68,6 +68,17 @@ def test_unknown_field_is_named():
 def test_wrong_type_is_named():
     with pytest.raises(ConfigError, match=r"config\.inner\.depth: expected int, got str"):
         config_from_dict(Outer, {"inner": {"depth": "four"}})
+    with pytest.raises(ConfigError, match=r"config\.inner\.ratio: expected float, got str 'half'"):
+        config_from_dict(Outer, {"inner": {"ratio": "half"}})
+
+
+def test_exponent_floats_that_yaml_reads_as_strings_are_floats():
+    from logad.config import apply_overrides
+
+    data = apply_overrides({}, ["inner.ratio=2e-4", "name=1e3"])  # YAML 1.1: "2e-4" has no dot, so a string
+    assert data == {"inner": {"ratio": "2e-4"}, "name": "1e3"}
+    cfg = config_from_dict(Outer, data)
+    assert cfg.inner.ratio == 2e-4 and cfg.name == "1e3"  # only float fields convert
 
 
 def test_yaml_and_json_files(tmp_path):
