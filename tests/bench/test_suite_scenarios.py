@@ -148,3 +148,6 @@ def test_speed_rows_have_rates_and_memory(out, suite_contenders):
     for row in rows:
         assert row["windows/s"] > 0 and row["lines/s"] > row["windows/s"] and row["train s"] > 0
         assert row["peak RSS MiB"] >= row["RSS before MiB"] > 0
+        # Served: every request answered, raw lines in, closed windows out.
+        assert row["served errors"] == 0 and row["served lines/s"] > row["served windows/s"] > 0
+        assert row["served p99 ms"] >= row["served p50 ms"] > 0
