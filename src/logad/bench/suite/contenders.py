@@ -40,15 +40,6 @@ class Contender:
         return bool(cls(detector_config_for(cls, None, self.overrides), Preprocessor()).supervised)
 
 
-# LogLLM trains five times in a suite run (three standard datasets, 10% labels, the drift log); with the `cpu`
-# preset's stage sizes that alone is ~30 of the hour on 2 cores, so the suite halves them (about 360 micro-batches).
-LOGLLM_SUITE_STAGES: dict[str, Any] = {
-    "llm_stage": {"max_examples": 160},
-    "projector_stage": {"max_examples": 320},
-    "embedder_stage": {"max_examples": 320},
-    "all_stage": {"max_examples": 320},
-}
-
 CONTENDERS: tuple[Contender, ...] = (
     Contender("decision-tree", "baseline", {"model": "decision_tree"}),
     Contender("logistic-regression", "baseline", {"model": "logistic_regression"}),
@@ -58,7 +49,7 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("deeplog", "deeplog"),
     Contender("bertloganom", "bertloganom"),
     Contender("logsentry", "logsentry"),
-    Contender("logllm", "logllm", LOGLLM_SUITE_STAGES),
+    Contender("logllm", "logllm"),
 )
 """Supervised peers (decision tree, logistic regression, linear SVC on event counts), unsupervised peers (PCA with
 loglizer's tf-idf + zero-mean features, IsolationForest), then the deep detectors."""
