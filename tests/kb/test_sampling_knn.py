@@ -42,6 +42,18 @@ def test_knn_probability_softmax_vote():
     assert p[3] == 0.0
 
 
+def test_knn_probability_counts_each_row_as_its_windows_up_to_k():
+    sims, labels = np.array([[0.9, 0.8, 0.7]]), np.array([[1, 0, 1]])
+    # rows standing for 1, 5 and 2 windows: the 3 nearest windows are the first row's and two of the second's
+    grouped = knn_probability(sims, labels, 0.5, windows=np.array([[1, 5, 2]]))
+    per_window = knn_probability(np.array([[0.9, 0.8, 0.8]]), np.array([[1, 0, 0]]), 0.5)
+    assert grouped[0] == pytest.approx(per_window[0])
+    assert knn_probability(sims, labels, 0.5, windows=np.array([[3, 5, 2]]))[0] == pytest.approx(1.0)
+    assert np.isnan(knn_probability(sims[:, :1], labels[:, :1], 0.5, windows=np.array([[0]]))).all()
+    with pytest.raises(ValueError, match="same shape"):
+        knn_probability(sims, labels, 0.5, windows=np.ones((1, 2)))
+
+
 def test_knn_probability_is_stable_for_small_temperatures():
     p = knn_probability(np.array([[0.9, 0.8]]), np.array([[1, 0]]), temperature=1e-4)
     assert p[0] == pytest.approx(1.0)

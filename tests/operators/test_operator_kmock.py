@@ -45,8 +45,8 @@ def seed_knowledge_base(uri: Path) -> KBConfig:
     config = KBConfig(uri=str(uri), index_type="FLAT")
     with KnowledgeBase.open(config, collection_name("logsentry", "v1"), "v1", dim=4) as kb:
         vectors = np.eye(4, dtype=np.float32)
-        kb.upsert("team-a", ["a1", "a2"], vectors[:2], [0, 1], "train")
-        kb.upsert("team-b", ["b1", "b2"], vectors[2:], [0, 1], "train")
+        kb.write("team-a", "train", ["a1", "a2"], ["a1", "a2"], vectors[:2], [0, 1])
+        kb.write("team-b", "train", ["b1", "b2"], ["b1", "b2"], vectors[2:], [0, 1])
     return config
 
 

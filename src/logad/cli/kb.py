@@ -17,12 +17,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("kb", help="build, inspect or drop a model's vector knowledge base")
     actions = parser.add_subparsers(dest="kb_action", required=True, metavar="ACTION")
 
-    build = actions.add_parser("build", help="embed labelled windows and upsert them for a tenant (idempotent)")
+    build = actions.add_parser(
+        "build", help="embed labelled windows and write them as a tenant's source (writing a source again replaces it)"
+    )
     _add_model_argument(build)
     add_data_arguments(build, format_required=False)
     build.add_argument("--tenant", help="tenant whose rows these are (default: the model's training tenant)")
-    build.add_argument("--source", help="source recorded with each row (default: the log file name)")
-    build.add_argument("--rebuild", action="store_true", help="delete the tenant's rows first")
+    build.add_argument(
+        "--source", help="name of this set of windows; its earlier rows are replaced (default: the log file name)"
+    )
+    build.add_argument("--rebuild", action="store_true", help="delete the tenant's rows of every source first")
     build.add_argument("--quiet", action="store_true", help="no progress bars")
     build.set_defaults(handler=run_build)
 
@@ -54,7 +58,8 @@ def run_build(args: argparse.Namespace) -> int:
             loaded.sequences, tenant, args.source or args.logs.name, not args.quiet
         )
         note(loaded.summary())
-        _print({"tenant": tenant, "removed": removed, "written": written, "tenant_rows": kb.count(tenant)})
+        summary = {"tenant": tenant, "removed": removed, "written": written, "tenant_rows": kb.count(tenant)}
+        _print(summary | {"tenant_windows": kb.windows(tenant)})
     finally:
         model.detector.close()
     return 0

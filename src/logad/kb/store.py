@@ -1,16 +1,22 @@
 """The knowledge base: (embedding, label) pairs of log windows in a Milvus collection, one collection per model version.
 
 The same code serves an embedded milvus-lite database (a local ``*.db`` path) and a Milvus server (``http://...``).
-Rows are keyed by ``tenant/seq_id``, so writing a window again replaces it; ``tenant`` is a partition key and every
-search filters on it, so a tenant never sees another tenant's windows.
+A row is one distinct window content of one tenant, label and source, with the number of windows it stands for:
+logs repeat (HDFS_2pct's 8,280 training sessions are 335 distinct texts), and an HNSW graph full of identical
+vectors loses them (FAISS's HNSW in milvus-lite did not find the exact copies of 155 of those 335 texts among 8,280
+per-window rows). Searches count each row as its windows, so the k-NN vote is the per-window one. Writing a source
+again replaces its rows; ``tenant`` is a partition key and every search filters on it, so a tenant never sees
+another tenant's windows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +34,22 @@ from logad.tenants import check_tenant
 
 PROP_MODEL_VERSION = "logad.model_version"
 PROP_DIM = "logad.dim"
+PROP_FORMAT = "logad.kb_format"
+KB_FORMAT = "2"  # 2: one row per distinct (tenant, source, label, content) with a window count
 MAX_K = 16384  # Milvus's largest search limit
 _COLLECTION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
-_MAX_TENANT, _MAX_SEQ_ID, _MAX_SOURCE = 64, 512, 1024
-_TENANT_SCAN_BATCH = 1000
+_MAX_TENANT, _MAX_SEQ_ID, _MAX_SOURCE, _MAX_KEY = 64, 512, 1024, 1 << 20
+_DIGEST_CHARS = 32
+_SCAN_BATCH = 1000
 _LOCAL_CLIENTS: Counter[str] = Counter()  # open KnowledgeBase clients per milvus-lite database path
+
+
+# milvus-lite has no server timestamps: at every scan its in-process gRPC server logs the unimplemented call with a
+# traceback and pymilvus warns before falling back to the client's clock. Both are noise, not errors.
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(
+    lambda record: "failed to get mvccTs" not in record.getMessage()
+)
+logging.getLogger("grpc._server").addFilter(lambda record: "Method not implemented" not in str(record.exc_info))
 
 
 class KBVersionError(BadInputError):
@@ -45,11 +62,13 @@ class KBHits:
 
     ``similarities`` (n, k) float, NaN padded: higher is closer. For COSINE and IP this is the score Milvus
     returns (cosine similarity / inner product); for L2 it is the negated squared distance.
-    ``labels`` (n, k) int, -1 padded. ``seq_ids`` holds the hits' window ids, one list per query.
+    ``labels`` (n, k) int, -1 padded. ``windows`` (n, k) int, 0 padded: how many windows each hit stands for.
+    ``seq_ids`` holds the hits' window ids (the first window of each), one list per query.
     """
 
     similarities: np.ndarray
     labels: np.ndarray
+    windows: np.ndarray
     seq_ids: list[list[str]]
 
 
@@ -124,45 +143,55 @@ class KnowledgeBase:
             raise
         return cls(client, config, collection, model_version, dim)
 
-    def upsert(
+    def write(
         self,
         tenant: str,
+        source: str,
+        keys: Sequence[str],
         seq_ids: Sequence[str],
         vectors: np.ndarray,
         labels: Sequence[int],
-        sources: Sequence[str] | str,
     ) -> int:
-        """Write windows for ``tenant``, replacing any with the same seq_id; returns the number of rows written.
+        """Replace what ``source`` (e.g. a log file's name) holds for ``tenant`` with these windows; returns the
+        number of rows written.
 
-        When a seq_id appears more than once, its last row wins. ``sources`` is one string for all rows or one
-        per row (e.g. the log file a window came from).
+        ``keys`` say which windows are the same (what each vector was computed from, e.g. the window's text):
+        windows with the same key and label share one row that keeps the first one's vector and id and counts
+        them. A window id given twice counts once, with its last key, vector and label. Writing the same source
+        again is idempotent; other sources' rows stay.
         """
         check_tenant(tenant)
+        source = _check_strings([source], "source", _MAX_SOURCE, allow_empty=True)[0]
         vecs = self._check_vectors(vectors)
         ids = _check_strings(seq_ids, "seq_id", _MAX_SEQ_ID, allow_empty=False)
+        keys = _check_strings(keys, "key", _MAX_KEY, allow_empty=True)
         labs = _check_labels(labels)
-        srcs = [sources] * len(ids) if isinstance(sources, str) else list(sources)
-        srcs = _check_strings(srcs, "source", _MAX_SOURCE, allow_empty=True)
-        lengths = {"seq_ids": len(ids), "vectors": len(vecs), "labels": len(labs), "sources": len(srcs)}
+        lengths = {"keys": len(keys), "seq_ids": len(ids), "vectors": len(vecs), "labels": len(labs)}
         if len(set(lengths.values())) != 1:
             raise BadInputError(f"knowledge base rows have different lengths: {lengths}")
-        keep = sorted({seq_id: i for i, seq_id in enumerate(ids)}.values())
-        batch = self.config.insert_batch
-        for start in range(0, len(keep), batch):
-            chunk = keep[start : start + batch]
-            rows = [
-                {
-                    "pk": f"{tenant}/{ids[i]}",
-                    "tenant": tenant,
-                    "label": int(labs[i]),
-                    "seq_id": ids[i],
-                    "source": srcs[i],
-                    "vec": vec,
-                }
-                for i, vec in zip(chunk, vecs[chunk].tolist(), strict=True)
-            ]
-            self._client.upsert(self.collection, rows)
-        return len(keep)
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i in sorted({seq_id: i for i, seq_id in enumerate(ids)}.values()):
+            groups.setdefault((keys[i], int(labs[i])), []).append(i)
+        write_id, source_id = uuid.uuid4().hex, _digest(source)
+        rows = [
+            {
+                "pk": f"{tenant}/{_digest(source, str(label), key)}",
+                "tenant": tenant,
+                "label": label,
+                "seq_id": ids[members[0]],
+                "source": source,
+                "source_id": source_id,
+                "windows": len(members),
+                "write_id": write_id,
+                "vec": vecs[members[0]].tolist(),
+            }
+            for (key, label), members in groups.items()
+        ]
+        for start in range(0, len(rows), self.config.insert_batch):
+            self._client.upsert(self.collection, rows[start : start + self.config.insert_batch])
+        stale = f'{_tenant_filter(tenant)} and source_id == "{source_id}" and write_id != "{write_id}"'
+        self._client.delete(self.collection, filter=stale)
+        return len(rows)
 
     def search(self, tenant: str, vectors: np.ndarray, k: int) -> KBHits:
         """The ``k`` nearest windows of ``tenant`` to each vector (see :class:`KBHits` for the similarity scale)."""
@@ -174,6 +203,7 @@ class KnowledgeBase:
         n = len(vecs)
         sims = np.full((n, k), np.nan)
         labs = np.full((n, k), -1, dtype=np.int64)
+        windows = np.zeros((n, k), dtype=np.int64)
         seq_ids: list[list[str]] = [[] for _ in range(n)]
         sign = -1.0 if self.config.metric == "L2" else 1.0
         for start in range(0, n, self.config.search_batch):
@@ -182,30 +212,41 @@ class KnowledgeBase:
                 data=vecs[start : start + self.config.search_batch].tolist(),
                 limit=k,
                 filter=_tenant_filter(tenant),
-                output_fields=["label", "seq_id"],
+                output_fields=["label", "seq_id", "windows"],
                 search_params={"metric_type": self.config.metric, "params": self._search_params(k)},
             )
             for row, hits in enumerate(results, start):
                 for j, hit in enumerate(hits[:k]):
                     sims[row, j] = sign * hit["distance"]
                     labs[row, j] = hit["entity"]["label"]
+                    windows[row, j] = hit["entity"]["windows"]
                     seq_ids[row].append(hit["entity"]["seq_id"])
-        return KBHits(similarities=sims, labels=labs, seq_ids=seq_ids)
+        return KBHits(similarities=sims, labels=labs, windows=windows, seq_ids=seq_ids)
 
     def count(self, tenant: str | None = None, label: int | None = None) -> int:
         """Rows stored, for all tenants or one, optionally only those with ``label``; exact right after writes."""
-        clauses = [] if tenant is None else [_tenant_filter(tenant)]
-        if label is not None:
-            clauses.append(f"label == {int(label)}")
-        result = self._client.query(self.collection, filter=" and ".join(clauses), output_fields=["count(*)"])
+        result = self._client.query(self.collection, filter=_filter(tenant, label), output_fields=["count(*)"])
         return int(result[0]["count(*)"])
+
+    def windows(self, tenant: str | None = None, label: int | None = None) -> int:
+        """Windows the rows stand for, for all tenants or one, optionally only those with ``label``."""
+        total = 0
+        pages = self._client.query_iterator(
+            self.collection, batch_size=_SCAN_BATCH, filter=_filter(tenant, label), output_fields=["windows"]
+        )
+        try:
+            while page := pages.next():
+                total += sum(int(row["windows"]) for row in page)
+        finally:
+            pages.close()
+        return total
 
     def tenants(self) -> list[str]:
         """The tenants that have rows, sorted."""
         found: list[str] = []
         while True:
             filt = f"tenant not in {json.dumps(found)}" if found else ""
-            rows = self._client.query(self.collection, filter=filt, output_fields=["tenant"], limit=_TENANT_SCAN_BATCH)
+            rows = self._client.query(self.collection, filter=filt, output_fields=["tenant"], limit=_SCAN_BATCH)
             if not rows:
                 return sorted(found)
             found.extend(sorted({row["tenant"] for row in rows}))
@@ -215,8 +256,11 @@ class KnowledgeBase:
         index = self._client.describe_index(self.collection, "vec")
         per_tenant = {}
         for tenant in self.tenants():
-            normal, anomalous = self.count(tenant, label=0), self.count(tenant, label=1)
-            per_tenant[tenant] = {"rows": normal + anomalous, "normal": normal, "anomalous": anomalous}
+            per_tenant[tenant] = {
+                "rows": self.count(tenant),
+                "normal_windows": self.windows(tenant, label=0),
+                "anomalous_windows": self.windows(tenant, label=1),
+            }
         return {
             "collection": self.collection,
             "uri": display_uri(self.config.uri),
@@ -310,6 +354,11 @@ def _check_existing(client: MilvusClient, collection: str, model_version: str, d
     props = client.describe_collection(collection).get("properties", {})
     if PROP_MODEL_VERSION not in props:
         raise BadInputError(f"collection {collection} exists but is not a logad knowledge base")
+    if props.get(PROP_FORMAT) != KB_FORMAT:
+        raise KBVersionError(
+            f"knowledge base collection {collection} was written by an older logad (one row per window); "
+            "train the model again, or drop the collection and build it with `logad kb build`"
+        )
     built_for, stored_dim = props[PROP_MODEL_VERSION], int(props[PROP_DIM])
     if built_for != model_version:
         raise KBVersionError(
@@ -326,11 +375,14 @@ def _check_existing(client: MilvusClient, collection: str, model_version: str, d
 
 def _create(client: MilvusClient, config: KBConfig, collection: str, model_version: str, dim: int) -> None:
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("pk", DataType.VARCHAR, max_length=_MAX_TENANT + 1 + _MAX_SEQ_ID, is_primary=True)
+    schema.add_field("pk", DataType.VARCHAR, max_length=_MAX_TENANT + 1 + _DIGEST_CHARS, is_primary=True)
     schema.add_field("tenant", DataType.VARCHAR, max_length=_MAX_TENANT, is_partition_key=True)
     schema.add_field("label", DataType.INT8)
     schema.add_field("seq_id", DataType.VARCHAR, max_length=_MAX_SEQ_ID)
     schema.add_field("source", DataType.VARCHAR, max_length=_MAX_SOURCE)
+    schema.add_field("source_id", DataType.VARCHAR, max_length=_DIGEST_CHARS)
+    schema.add_field("windows", DataType.INT64)
+    schema.add_field("write_id", DataType.VARCHAR, max_length=_DIGEST_CHARS)
     schema.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
     index_params = client.prepare_index_params()
     index_params.add_index(
@@ -341,7 +393,7 @@ def _create(client: MilvusClient, config: KBConfig, collection: str, model_versi
         schema=schema,
         index_params=index_params,
         consistency_level="Strong",  # counts and searches see every acknowledged write
-        properties={PROP_MODEL_VERSION: model_version, PROP_DIM: str(dim)},
+        properties={PROP_MODEL_VERSION: model_version, PROP_DIM: str(dim), PROP_FORMAT: KB_FORMAT},
     )
 
 
@@ -355,6 +407,18 @@ def _index_build_params(config: KBConfig) -> dict[str, int]:
 
 def _tenant_filter(tenant: str) -> str:
     return f'tenant == "{check_tenant(tenant)}"'
+
+
+def _filter(tenant: str | None, label: int | None) -> str:
+    clauses = [] if tenant is None else [_tenant_filter(tenant)]
+    if label is not None:
+        clauses.append(f"label == {int(label)}")
+    return " and ".join(clauses)
+
+
+def _digest(*parts: str) -> str:
+    """A fixed-length hex name for ``parts`` (safe inside a Milvus filter)."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:_DIGEST_CHARS]
 
 
 def _check_strings(values: Sequence[str], what: str, max_len: int, allow_empty: bool) -> list[str]:

@@ -40,10 +40,13 @@ class Components:
     p_model: np.ndarray
     similarities: np.ndarray
     neighbour_labels: np.ndarray
+    neighbour_windows: np.ndarray
     labels: np.ndarray
 
     def scores(self, beta: float, k: int, temperature: float) -> np.ndarray:
-        p_knn = knn_probability(self.similarities[:, :k], self.neighbour_labels[:, :k], temperature)
+        p_knn = knn_probability(
+            self.similarities[:, :k], self.neighbour_labels[:, :k], temperature, self.neighbour_windows[:, :k]
+        )
         return fuse(self.p_model, p_knn, beta)
 
 
@@ -57,7 +60,6 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
     if not args.quick:
         runs |= {
             "no pre-training": {"pretrain_epochs": 0},
-            "sequence text": {"text_form": "sequence"},
             "1% labels": {"label_fraction": 0.01},
             "10% labels": {"label_fraction": 0.1},
         }
@@ -130,7 +132,9 @@ def _rows(run: str, detector: LogSentryDetector, split: DataSplit, label_fractio
 def _components(detector: LogSentryDetector, windows: list[LogSequence], k: int) -> Components:
     parts = detector.score_components(windows, detector.config.tenant, k)
     hits, rows = parts["hits"]
-    return Components(parts["p_model"], hits.similarities[rows], hits.labels[rows], labels_of(windows))
+    return Components(
+        parts["p_model"], hits.similarities[rows], hits.labels[rows], hits.windows[rows], labels_of(windows)
+    )
 
 
 def _speed(detector: LogSentryDetector, test: list[LogSequence]) -> dict[str, Any]:

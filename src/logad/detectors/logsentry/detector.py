@@ -108,16 +108,18 @@ class LogSentryDetector(Detector):
     def add_to_knowledge_base(
         self, sequences: Sequence[LogSequence], tenant: str, source: str, show_progress: bool = False
     ) -> int:
-        """Embed labelled windows with the pre-trained encoder and upsert them as ``tenant``'s (idempotent by id);
-        ``kb_undersample`` keeps at most that many normal windows per anomalous one. Returns rows written."""
+        """Embed labelled windows with the pre-trained encoder and write them as what ``tenant``'s ``source``
+        holds (replacing its earlier rows; windows with the same text and label share a row); ``kb_undersample``
+        keeps at most that many normal windows per anomalous one. Returns rows written."""
         labelled = [seq for seq in sequences if seq.label is not None]
         labels = np.array([seq.label for seq in labelled], dtype=int)
         keep = undersample(labels, self.config.kb_undersample, self.config.seed)
         chosen = [labelled[i] for i in keep]
         if not chosen:
             raise BadInputError("no labelled windows to add to the knowledge base (pass --labels?)")
-        embeddings = self._embeddings(self._texts(chosen), show_progress)
-        return self.knowledge_base().upsert(tenant, [seq.id for seq in chosen], embeddings, labels[keep], source)
+        texts = self._texts(chosen)
+        embeddings = self._embeddings(texts, show_progress)
+        return self.knowledge_base().write(tenant, source, texts, [seq.id for seq in chosen], embeddings, labels[keep])
 
     # ---- inference ------------------------------------------------------------------------------------------
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
@@ -140,7 +142,7 @@ class LogSentryDetector(Detector):
             position = {text: i for i, text in enumerate(distinct)}
             rows = [position[text] for text in texts]
             hits = self.knowledge_base().search(tenant, self._embeddings(distinct), k)
-            p_knn = knn_probability(hits.similarities, hits.labels, self.config.knn_temperature)[rows]
+            p_knn = knn_probability(hits.similarities, hits.labels, self.config.knn_temperature, hits.windows)[rows]
             hits = (hits, rows)
         return {"p_model": p_model, "p_knn": p_knn, "hits": hits}
 
@@ -148,7 +150,8 @@ class LogSentryDetector(Detector):
         return self.explain_tenant(sequences, self.config.tenant)
 
     def explain_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> list[dict[str, Any]]:
-        """p_model, and the k-NN vote with the five nearest of ``tenant``'s knowledge-base rows."""
+        """p_model, and the k-NN vote with the five nearest of ``tenant``'s knowledge-base rows (each row: an example
+        window's id, the label, the similarity and how many windows share that text)."""
         parts = self.score_components(sequences, tenant, self.config.k if self.config.beta < 1 else 0)
         explanations = []
         for i in range(len(sequences)):
@@ -158,9 +161,9 @@ class LogSentryDetector(Detector):
                 row = rows[i]
                 entry["p_knn"] = None if np.isnan(parts["p_knn"][i]) else float(parts["p_knn"][i])
                 entry["neighbours"] = [
-                    {"id": seq_id, "label": int(label), "similarity": round(float(sim), 4)}
-                    for seq_id, label, sim in zip(
-                        hits.seq_ids[row][:5], hits.labels[row], hits.similarities[row], strict=False
+                    {"id": seq_id, "label": int(label), "similarity": round(float(sim), 4), "windows": int(windows)}
+                    for seq_id, label, sim, windows in zip(
+                        hits.seq_ids[row][:5], hits.labels[row], hits.similarities[row], hits.windows[row], strict=False
                     )
                 ]
             explanations.append(entry)
