@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from logad.cli import main
+from logad.detectors.logsentry.config import PRESETS
 
 
 def logad(*args: str) -> subprocess.CompletedProcess:
@@ -70,7 +71,8 @@ def test_train_writes_one_artifact_with_encoders_heads_kb_and_threshold(trained)
     state = json.loads((model / "model" / "logsentry.json").read_text())
     assert state["knowledge_base"]["uri"] == "kb.db"  # relative: the artifact can move
     assert state["knowledge_base"]["model_version"] == manifest["model_version"]
-    assert [h["stage"] for h in state["history"]] == ["pretrain"] + ["finetune"] * 6  # the cpu preset
+    cpu_epochs = PRESETS["cpu"]["finetune_epochs"]
+    assert [h["stage"] for h in state["history"]] == ["pretrain"] + ["finetune"] * cpu_epochs  # the cpu preset
     assert 0.0 <= printed["f1"] <= 1.0 and printed["tp"] + printed["fn"] > 0
 
 
