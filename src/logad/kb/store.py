@@ -49,7 +49,7 @@ _LOCAL_CLIENTS: Counter[str] = Counter()  # open KnowledgeBase clients per milvu
 logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(
     lambda record: "failed to get mvccTs" not in record.getMessage()
 )
-logging.getLogger("grpc._server").addFilter(lambda record: "Method not implemented" not in str(record.exc_info))
+logging.getLogger("grpc._server").addFilter(lambda record: "Method not implemented" not in record.getMessage())
 
 
 class KBVersionError(BadInputError):
@@ -194,7 +194,8 @@ class KnowledgeBase:
         return len(rows)
 
     def search(self, tenant: str, vectors: np.ndarray, k: int) -> KBHits:
-        """The ``k`` nearest windows of ``tenant`` to each vector (see :class:`KBHits` for the similarity scale)."""
+        """The ``k`` nearest rows of ``tenant`` to each vector, each with the windows it stands for (see
+        :class:`KBHits` for the similarity scale)."""
         check_tenant(tenant)
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
             raise BadInputError(f"number of neighbours k must be an integer from 1 to {MAX_K}, got {k!r}")
@@ -252,7 +253,8 @@ class KnowledgeBase:
             found.extend(sorted({row["tenant"] for row in rows}))
 
     def info(self) -> dict[str, Any]:
-        """A summary: where the collection is, its model version and index, and rows per tenant and label."""
+        """A summary: where the collection is, its model version and index, and per tenant its rows and the
+        normal and anomalous windows they stand for."""
         index = self._client.describe_index(self.collection, "vec")
         per_tenant = {}
         for tenant in self.tenants():
