@@ -60,6 +60,15 @@ def test_preset_and_overrides_merge_nested_sections():
     assert merge_nested({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"c": 4}}) == {"a": {"b": 1, "c": 4}, "d": 3}
 
 
+def test_the_run_seed_seeds_the_detector_unless_its_config_sets_one():
+    from logad.detectors.logsentry import LogSentryDetector
+    from logad.train.runner import detector_config_for
+
+    assert detector_config_for(LogSentryDetector, "cpu", {}, seed=3).seed == 3
+    assert detector_config_for(LogSentryDetector, None, {"seed": 5}, seed=3).seed == 5
+    assert detector_config_for(LogSentryDetector, "cpu", {}).seed == 0
+
+
 def test_unknown_field_is_named():
     with pytest.raises(ConfigError, match=r"config\.inner: unknown field\(s\) dpeth"):
         config_from_dict(Outer, {"inner": {"dpeth": 3}})

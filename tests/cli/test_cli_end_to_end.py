@@ -37,6 +37,8 @@ def trained(synth_data, tmp_path_factory):
         *data_args(synth_data),
         "--out",
         str(model),
+        "--set",
+        "seed=7",
         "--quiet",
     )
     assert result.returncode == 0, result.stderr
@@ -47,6 +49,7 @@ def test_train_writes_artifact_with_test_metrics(trained):
     model, printed = trained
     manifest = json.loads((model / "logad.json").read_text())
     assert manifest["detector"] == "baseline" and manifest["data"]["window"] == r"session:blk_-?\d+"
+    assert manifest["detector_config"]["seed"] == 7  # the run's seed reaches the detector
     assert manifest["metrics"]["test"]["f1"] == printed["f1"] > 0.5
     assert "validation" in manifest["threshold"]["how"]
     assert (model / "preprocess").is_dir() and (model / "model" / "baseline.joblib").is_file()

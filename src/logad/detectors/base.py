@@ -16,10 +16,10 @@ from logad.parsing.preprocessor import Preprocessor
 
 @dataclass
 class FitContext:
-    """What a detector may use while fitting besides its data: seed, output folder, progress switch, and the
-    model version the artifact will carry (detectors with external state, like a knowledge base, tag it)."""
+    """What a detector may use while fitting besides its data and config (which holds its seed): output folder,
+    progress switch, and the model version the artifact will carry (detectors with external state, like a
+    knowledge base, tag it)."""
 
-    seed: int = 0
     work_dir: Path | None = None
     show_progress: bool = True
     model_version: str = ""

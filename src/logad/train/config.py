@@ -18,7 +18,8 @@ class TrainConfig:
     logsentry's "cpu"); ``detector`` fields override it.
     ``validation_fraction`` is the share of the training part held out for early stopping and threshold
     choice. ``unsupervised_train_on``: "normal" trains unsupervised detectors on windows not labelled
-    anomalous (as DeepLog/LogBERT do), "all" on every training window.
+    anomalous (as DeepLog/LogBERT do), "all" on every training window. ``seed`` is the run's seed: it becomes
+    the detector's ``seed`` unless ``detector`` sets one.
     """
 
     detector: dict[str, Any] = field(default_factory=dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
     Under a multi-process launcher every rank trains; rank 0 alone then measures and writes the artifact, and the
     other ranks return None."""
     cls = get_detector_class(request.detector)
-    detector_config = detector_config_for(cls, config.preset, config.detector)
+    detector_config = detector_config_for(cls, config.preset, config.detector, config.seed)
     data_spec = replace(request.data, max_len=config.max_window_len or request.data.max_len).resolved()
     loaded = load_windows(request.logs, data_spec, request.labels, request.show_progress)
     split = split_sequences(loaded.sequences, SplitSpec.parse(request.split), config.validation_fraction)
@@ -77,12 +77,15 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
         detector.close()
 
 
-def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any]) -> Any:
-    """The detector's config: its preset's values (if any) under the fields given explicitly."""
+def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any], seed: int = 0) -> Any:
+    """The detector's config: its preset's values (if any) under the fields given explicitly; the run's ``seed``
+    becomes the detector's own ``seed`` unless ``overrides`` set one."""
     if preset is not None and preset not in cls.presets:
         known = ", ".join(cls.presets) or "none"
         raise ConfigError(f"detector {cls.name!r} has no preset {preset!r}; its presets: {known}")
     merged = merge_nested(cls.presets.get(preset, {}), overrides) if preset else dict(overrides)
+    if "seed" in {spec.name for spec in fields(cls.config_class)}:
+        merged.setdefault("seed", seed)
     return config_from_dict(cls.config_class, merged, f"config.detector ({cls.name})")
 
 
@@ -98,7 +101,7 @@ def _fit_and_measure(
     messages = (msg for seq in train for msg in seq.messages)
     total = sum(len(seq) for seq in train)
     preprocessor.fit(tqdm(messages, total=total, desc="templates", unit="line", disable=not request.show_progress))
-    context = FitContext(config.seed, request.out, request.show_progress, model_version)
+    context = FitContext(request.out, request.show_progress, model_version)
     detector.fit(train, split.validation, context)
     train_seconds = time.perf_counter() - started
     if not is_main_process():

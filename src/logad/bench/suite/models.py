@@ -61,7 +61,7 @@ def fit(run: SuiteRun, contender: Contender, dataset: Dataset) -> Fitted:
     out = model_dir(run, contender, dataset)
     config = contender.train_config(run.preset, run.seed)
     cls = get_detector_class(contender.detector)
-    detector_config = config_to_dict(detector_config_for(cls, config.preset, config.detector))
+    detector_config = config_to_dict(detector_config_for(cls, config.preset, config.detector, config.seed))
     key = _key(contender, dataset, config)
     forced = run.retrain and out not in run.fresh
     manifest = _cached_manifest(out)
