@@ -36,16 +36,22 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
 def _git(*args: str) -> str:
+    """Output of a git command run in the checkout that holds this package (not the caller's directory)."""
     try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=False, timeout=5).stdout.strip()
+        command = ["git", "-C", str(PACKAGE_DIR), *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=5).stdout.strip()
     except OSError:
         return ""
 
 
 def machine_facts() -> dict[str, Any]:
     """Machine and commit the numbers were measured on (call it when the run starts: the code a run imports is
-    the code of that moment); "+dirty" marks uncommitted changes to tracked files."""
+    the code of that moment). The commit is that of the checkout holding the imported logad package, "unknown"
+    outside one; "+dirty" marks uncommitted changes to its tracked files."""
     commit = _git("rev-parse", "--short", "HEAD")
     if commit and _git("status", "--porcelain", "--untracked-files=no"):
         commit += "+dirty"
