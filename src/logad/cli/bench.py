@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("scenario", choices=available_scenarios(), help="which scenario to run")
     parser.add_argument("--data", type=Path, default=None, help="shared data folder (default: ../shared/data)")
     parser.add_argument("--out", type=Path, default=Path("runs/bench"), help="where JSON and Markdown go")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the training runs and samples (default: 0)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a fast check")
     parser.add_argument("--preset", default="cpu", help="detector preset for scenarios that train (default: cpu)")
     parser.add_argument(
