@@ -14,6 +14,8 @@ import psutil
 from logad import __version__
 from logad.bench.registry import BenchResult
 
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the imported logad package
+
 
 def markdown_table(result: BenchResult) -> str:
     """A GitHub-flavoured Markdown table of the result's rows."""
@@ -34,9 +36,6 @@ def format_cell(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
-
-
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _git(*args: str) -> str:
