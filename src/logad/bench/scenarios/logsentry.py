@@ -19,6 +19,7 @@ from logad.data.shared import shared_data_dir
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.types import LogSequence
 from logad.detectors.logsentry import LogSentryDetector
+from logad.detectors.logsentry.config import PRESETS, LogSentryConfig
 from logad.detectors.logsentry.retrieval import fuse
 from logad.eval.metrics import classification_metrics
 from logad.eval.scoring import labels_of
@@ -30,6 +31,7 @@ from logad.train.runner import TrainRequest, train_model
 SPLIT = "chrono:0.8"
 BETAS = (0.0, 0.25, 0.5, 0.68, 0.75, 1.0)
 KS = (1, 5, 20, 100)
+DEFAULT_RUN = "default"  # the preset as shipped
 _COLUMNS = ["run", "variant", "train labels", "beta", "k", "precision", "recall", "f1", "roc_auc", "threshold"]
 
 
@@ -56,10 +58,10 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
     logs, label_file = data_dir / "HDFS_2pct.log.gz", data_dir / "anomaly_label.csv"
     spec = DataSpec(format="HDFS").resolved()
     split = split_sequences(load_windows(logs, spec, label_file, False).sequences, SplitSpec.parse(SPLIT), 0.1)
-    runs: dict[str, dict[str, Any]] = {"full": {}}
+    runs: dict[str, dict[str, Any]] = {DEFAULT_RUN: {}}
     if not args.quick:
         runs |= {
-            "no pre-training": {"pretrain_epochs": 0},
+            **pretraining_ablation(args.preset),
             "1% labels": {"label_fraction": 0.01},
             "10% labels": {"label_fraction": 0.1},
         }
@@ -71,7 +73,7 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
         model = load_artifact(out)
         detector: LogSentryDetector = model.detector
         try:
-            if name == "full":
+            if name == DEFAULT_RUN:
                 speed = _speed(detector, split.test)
             rows += _rows(name, detector, split, overrides.get("label_fraction", 1.0))
         finally:
@@ -93,8 +95,15 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
     )
 
 
+def pretraining_ablation(preset: str | None) -> dict[str, dict[str, Any]]:
+    """The run that flips the preset's contrastive pre-training: off where it pre-trains, one epoch where not."""
+    if PRESETS.get(preset or "", {}).get("pretrain_epochs", LogSentryConfig.pretrain_epochs):
+        return {"no pre-training": {"pretrain_epochs": 0}}
+    return {"with pre-training (1 epoch)": {"pretrain_epochs": 1}}
+
+
 def _rows(run: str, detector: LogSentryDetector, split: DataSplit, label_fraction: float) -> list[dict[str, Any]]:
-    """The run's ablation rows (and, for the full run, the beta and k sweeps); thresholds chosen on validation."""
+    """The run's ablation rows (and, for the default run, the beta and k sweeps); thresholds chosen on validation."""
     cfg = detector.config
     validation, test = (_components(detector, part, max(KS)) for part in (split.validation, split.test))
     labels = f"{label_fraction:.0%}"
@@ -103,7 +112,7 @@ def _rows(run: str, detector: LogSentryDetector, split: DataSplit, label_fractio
         ("k-NN vote only (p_knn)", 0.0, cfg.k),
         ("classifier + retrieval", cfg.beta, cfg.k),
     ]
-    if run == "full":
+    if run == DEFAULT_RUN:
         variants += [("beta sweep", beta, cfg.k) for beta in BETAS if beta not in (0.0, 1.0, cfg.beta)]
         variants += [("k sweep", cfg.beta, k) for k in KS if k != cfg.k]
     rows = []
