@@ -4,6 +4,7 @@ few-label runs, training and inference speed, knowledge-base search latency."""
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,7 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
         }
     rows, speed = [_baseline_row(args, logs, label_file, spec)], {}
     for name, overrides in runs.items():
-        out = Path(args.out) / "logsentry-models" / name.replace(" ", "-").replace("%", "pct")
+        out = Path(args.out) / "logsentry-models" / run_folder(name)
         request = TrainRequest("logsentry", logs, spec, out, label_file, SPLIT, show_progress=True)
         manifest = train_model(request, TrainConfig(detector=overrides, preset=args.preset, seed=args.seed))
         model = load_artifact(out)
@@ -93,6 +94,11 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
         },
         notes=_speed_notes(speed),
     )
+
+
+def run_folder(run: str) -> str:
+    """A run's model folder name: lower-case letters, digits and dashes ("10% labels" -> "10pct-labels")."""
+    return re.sub(r"[^a-z0-9]+", "-", run.lower().replace("%", "pct")).strip("-")
 
 
 def pretraining_ablation(preset: str | None) -> dict[str, dict[str, Any]]:
