@@ -20,14 +20,13 @@ from logad.data.shared import shared_data_dir
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.types import LogSequence
 from logad.detectors.logsentry import LogSentryDetector
-from logad.detectors.logsentry.config import PRESETS, LogSentryConfig
 from logad.detectors.logsentry.retrieval import fuse
 from logad.eval.metrics import classification_metrics
 from logad.eval.scoring import labels_of
 from logad.kb import knn_probability
 from logad.threshold.selection import choose_threshold
 from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.train.runner import TrainRequest, detector_config_for, train_model
 
 SPLIT = "chrono:0.8"
 BETAS = (0.0, 0.25, 0.5, 0.68, 0.75, 1.0)
@@ -103,7 +102,7 @@ def run_folder(run: str) -> str:
 
 def pretraining_ablation(preset: str | None) -> dict[str, dict[str, Any]]:
     """The run that flips the preset's contrastive pre-training: off where it pre-trains, one epoch where not."""
-    if PRESETS.get(preset or "", {}).get("pretrain_epochs", LogSentryConfig.pretrain_epochs):
+    if detector_config_for(LogSentryDetector, preset, {}).pretrain_epochs:
         return {"no pre-training": {"pretrain_epochs": 0}}
     return {"with pre-training (1 epoch)": {"pretrain_epochs": 1}}
 
