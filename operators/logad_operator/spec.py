@@ -11,8 +11,10 @@ from typing import Any
 
 from croniter import croniter
 
+from logad.threshold.config import KINDS
+
 DETECTORS = ("baseline", "logsentry", "bertloganom", "logllm")
-THRESHOLDS = ("static", "ewma", "dtpm")
+THRESHOLDS = KINDS  # the transformer's --threshold choices; unset: the kind training chose
 PROTOCOLS = ("v1", "v2")
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 # Generated Workflow names add "-" and 5 characters; they must stay valid 63-character label values.

@@ -12,8 +12,9 @@ from kserve.predictor_config import PredictorConfig
 from logad.artifact import read_manifest
 from logad.data.dataset import DataSpec
 from logad.errors import LogadError
-from logad.state import open_store
+from logad.state import DEFAULT_DECISION_LOG_SIZE, open_store
 from logad.streaming import StreamConfig
+from logad.threshold.config import KINDS
 from logad_serving.predictor import BatchSettings, DetectorPredictor
 from logad_serving.server import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, serve
 from logad_serving.transformer import TenantTransformer, TransformerSettings
@@ -37,7 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--predictor-protocol", "--predictor_protocol", dest="predictor_protocol", choices=("v1", "v2"), default="v1"
     )
     transformer.add_argument("--state", default="state/tenants.db", help="SQLite path or redis:// URL")
-    transformer.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: the model's own")
+    transformer.add_argument(
+        "--decision-log-size",
+        type=int,
+        default=DEFAULT_DECISION_LOG_SIZE,
+        help="decisions kept per tenant for operators' feedback (oldest dropped first)",
+    )
+    transformer.add_argument("--threshold", choices=KINDS, help="default: the kind training chose to serve")
     transformer.add_argument("--tokens-dir", type=Path, help="mounted secret: one bearer token file per tenant")
     transformer.add_argument("--session-idle-seconds", type=float, default=StreamConfig.session_idle_seconds)
     transformer.add_argument("--max-open-windows", type=int, default=StreamConfig.max_open_windows)
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             max_lines=args.max_lines,
             data=DataSpec(args.log_format, args.window) if args.log_format else None,
         )
-        store = open_store(args.state, namespace=name)
+        store = open_store(args.state, namespace=name, decision_log_size=args.decision_log_size)
         config = PredictorConfig(args.predictor_host, args.predictor_protocol, predictor_request_timeout_seconds=120)
         transformer = TenantTransformer(name, args.model, store, settings)
         serve(transformer, manifest.model_version, args.host, args.port, config, args.max_body_bytes)

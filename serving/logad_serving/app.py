@@ -1,5 +1,6 @@
 """What both servers add to KServe's FastAPI app: a request size limit, model-version paths, logad's error
-statuses, and (transformer) the operator endpoints for a tenant's threshold."""
+statuses, (transformer) the operator endpoints for a tenant's threshold and feedback, and (predictor) the route
+where a detector learns operators' corrected labels."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from logad_serving.errors import BodyTooLarge, add_error_handlers
+from logad_serving.predictor import DetectorPredictor
 from logad_serving.transformer import TenantTransformer
 
 _VERSIONED = re.compile(r"^/v2/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)(?P<rest>/.*)?$")
@@ -70,7 +72,8 @@ def configure_app(app: FastAPI, model_version: str, max_body_bytes: int) -> None
 
 
 def add_operator_routes(app: FastAPI, transformer: TenantTransformer) -> None:
-    """``GET /logad/v1/tenants/{tenant}/threshold`` and ``POST .../threshold/reset`` (same tenant auth)."""
+    """``GET /logad/v1/tenants/{tenant}/threshold``, ``POST .../threshold/reset`` and ``POST .../feedback``, each
+    authorised like the tenant's predictions."""
 
     async def inspect(tenant: str, request: Request) -> dict[str, Any]:
         return await transformer.inspect(tenant, dict(request.headers.items()))
@@ -78,5 +81,19 @@ def add_operator_routes(app: FastAPI, transformer: TenantTransformer) -> None:
     async def reset(tenant: str, request: Request) -> dict[str, Any]:
         return await transformer.reset(tenant, dict(request.headers.items()))
 
+    async def feedback(tenant: str, request: Request) -> dict[str, Any]:
+        return await transformer.feedback(tenant, await request.body(), dict(request.headers.items()))
+
     app.add_api_route("/logad/v1/tenants/{tenant}/threshold", inspect, methods=["GET"])
     app.add_api_route("/logad/v1/tenants/{tenant}/threshold/reset", reset, methods=["POST"])
+    app.add_api_route("/logad/v1/tenants/{tenant}/feedback", feedback, methods=["POST"])
+
+
+def add_knowledge_route(app: FastAPI, predictor: DetectorPredictor) -> None:
+    """``POST /logad/v1/tenants/{tenant}/knowledge``: labelled windows the tenant's detector learns (the
+    transformer sends operators' verdicts here)."""
+
+    async def learn(tenant: str, request: Request) -> dict[str, Any]:
+        return await predictor.learn(tenant, await request.body(), dict(request.headers.items()))
+
+    app.add_api_route("/logad/v1/tenants/{tenant}/knowledge", learn, methods=["POST"])

@@ -17,11 +17,31 @@ class BodyTooLarge(LogadError):
     """A request body grew past the configured limit while it was read."""
 
 
+class UnprocessableBody(LogadError):
+    """A JSON body that is not the shape an operator route takes (the message names the item and field)."""
+
+
+class UnknownWindow(LogadError):
+    """A window id that is not in the tenant's decision log."""
+
+
+class StaleDecision(LogadError):
+    """A logged decision that no longer fits what the tenant is served (another model version)."""
+
+
+class PredictorUnavailable(LogadError):
+    """The predictor did not do what the transformer asked, so the transformer changed nothing."""
+
+
 _STATUS: list[tuple[type[Exception], int]] = [
     (AuthError, 401),
     (BodyTooLarge, 413),
     (UnknownModelVersion, 404),
+    (UnknownWindow, 404),
     (StateConflict, 409),
+    (StaleDecision, 409),
+    (UnprocessableBody, 422),
+    (PredictorUnavailable, 503),
     (LogadError, 400),  # bad input or config: last, the most general
 ]
 

@@ -1,7 +1,10 @@
-"""The predictor: any detector artifact behind KServe's v1 and v2 endpoints, with dynamic batching."""
+"""The predictor: any detector artifact behind KServe's v1 and v2 endpoints, with dynamic batching, and the route
+where a detector that learns from feedback takes a tenant's labelled windows."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from logad.artifact import LoadedModel, load_artifact
 from logad.data.types import LogSequence
 from logad_serving.batching import DynamicBatcher
 from logad_serving.errors import check_model_version
+from logad_serving.feedback import decode_knowledge
 from logad_serving.protocol import decode_windows, encode_scores
 from logad_serving.tenancy import request_tenant
 
@@ -29,7 +33,8 @@ class BatchSettings:
 
 class DetectorPredictor(Model):
     """Scores windows with the detector named by the artifact; ready only once the detector and its external
-    resources (LogSentry's knowledge base, version-checked) are loaded."""
+    resources (LogSentry's knowledge base, version-checked) are loaded. Scoring and learning take turns on the
+    detector (its caches and knowledge-base client are not shared between threads)."""
 
     def __init__(self, name: str, model_dir: Path, batching: BatchSettings | None = None) -> None:
         super().__init__(name)
@@ -39,6 +44,7 @@ class DetectorPredictor(Model):
         self._batcher: DynamicBatcher[LogSequence, Scored] = DynamicBatcher(
             self._score, settings.max_windows, settings.max_delay_ms / 1000
         )
+        self._detector_lock = threading.Lock()
 
     def load(self) -> bool:
         self.model = load_artifact(self.model_dir)
@@ -70,11 +76,24 @@ class DetectorPredictor(Model):
         explanations = [e for _, e in scored] if batch.explain else None
         return encode_scores(payload, self.name, batch.windows, [s for s, _ in scored], explanations)
 
+    async def learn(self, tenant: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
+        """Teach the detector labelled windows of ``tenant`` (see ``feedback.decode_knowledge``); a detector that
+        does not learn from feedback answers 400."""
+        tenant = request_tenant(headers, tenant)
+        windows = decode_knowledge(body)
+        rows = await asyncio.to_thread(self._learn, windows, tenant)
+        return {"tenant": tenant, "windows": len(windows), "rows": rows}
+
+    def _learn(self, windows: list[LogSequence], tenant: str) -> int:
+        with self._detector_lock:
+            return self._loaded().detector.learn_feedback(windows, tenant)
+
     def _score(self, key: str, windows: list[LogSequence]) -> list[Scored]:
         tenant, explain = key.split("\n")
         detector = self._loaded().detector
-        scores = detector.score_tenant(windows, tenant)
-        explanations = detector.explain_tenant(windows, tenant) if explain == "1" else [None] * len(windows)
+        with self._detector_lock:
+            scores = detector.score_tenant(windows, tenant)
+            explanations = detector.explain_tenant(windows, tenant) if explain == "1" else [None] * len(windows)
         return list(zip((float(s) for s in scores), explanations, strict=True))
 
     def _loaded(self) -> LoadedModel:

@@ -10,7 +10,8 @@ from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
 from kserve.predictor_config import PredictorConfig
 from kserve.protocol.rest.server import RESTServer
 
-from logad_serving.app import add_operator_routes, configure_app
+from logad_serving.app import add_knowledge_route, add_operator_routes, configure_app
+from logad_serving.predictor import DetectorPredictor
 from logad_serving.transformer import TenantTransformer
 
 DEFAULT_HOST = "127.0.0.1"
@@ -55,4 +56,6 @@ def serve(
     configure_app(app, model_version, max_body_bytes)
     if isinstance(model, TenantTransformer):
         add_operator_routes(app, model)
+    elif isinstance(model, DetectorPredictor):
+        add_knowledge_route(app, model)
     HostModelServer(host, port, predictor_config).start([model])

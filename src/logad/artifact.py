@@ -3,7 +3,7 @@
 Layout of an artifact directory::
 
     logad.json        manifest: format version, detector, model version, data specs, configs, threshold, metrics
-    thresholds.json   state of each threshold policy (static, ewma, dtpm) fitted on validation scores
+    thresholds.json   state of each threshold kind (static, ewma, dtpm, spot, dspot) fitted on validation scores
     preprocess/       masking config + versioned template store (shared by training and serving)
     model/            the detector's own files (``Detector.save``)
 """
@@ -24,7 +24,8 @@ from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.threshold import StaticThreshold, ThresholdPolicy, threshold_from_state
+from logad.threshold import ThresholdPolicy, threshold_from_state
+from logad.threshold.static import StaticThreshold
 
 ARTIFACT_FORMAT = 1
 MANIFEST = "logad.json"
@@ -69,14 +70,23 @@ class LoadedModel:
 def initial_threshold_policy(
     manifest: Manifest, states: dict[str, dict[str, Any]], kind: str | None = None
 ) -> ThresholdPolicy:
-    """A fresh policy of ``kind`` (default: the manifest's) in its post-validation state; static when the artifact
-    has no stored policies."""
+    """A fresh policy of ``kind`` (default: the one training chose to serve) in its post-validation state. The
+    static one always comes from the manifest's threshold, so models of any logad version can serve it."""
     kind = kind or manifest.threshold.get("kind", StaticThreshold.kind)
+    if kind == StaticThreshold.kind or not states:
+        return StaticThreshold(float(manifest.threshold["value"]))
     if kind not in states:
-        if kind == StaticThreshold.kind or not states:
-            return StaticThreshold(float(manifest.threshold["value"]))
-        raise BadInputError(f"this model has no {kind!r} threshold; it has {', '.join(states)}")
-    return threshold_from_state(states[kind])
+        why = manifest.threshold.get("not_fitted", {}).get(kind)
+        raise BadInputError(
+            f"this model has no {kind!r} threshold{f' ({why})' if why else ''}; it has {', '.join(states)}"
+        )
+    try:
+        return threshold_from_state(states[kind])
+    except BadInputError as exc:
+        raise BadInputError(
+            f"this model's {kind!r} threshold cannot be read ({exc}); retrain the model with this logad, or serve it "
+            "with --threshold static"
+        ) from None
 
 
 def new_model_version(detector: str, config: dict[str, Any]) -> str:
@@ -95,9 +105,16 @@ def save_artifact(
     detector.preprocessor.save(directory / "preprocess")
     (directory / "model").mkdir(exist_ok=True)
     detector.save(directory / "model")
+    manifest.created_at = manifest.created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_artifact_thresholds(directory, manifest, thresholds)
+
+
+def write_artifact_thresholds(
+    directory: Path, manifest: Manifest, thresholds: dict[str, dict[str, Any]] | None
+) -> None:
+    """Write the threshold states, then the manifest (atomically, last: it is what makes the artifact valid)."""
     if thresholds:
         write_json_atomic(directory / THRESHOLDS, thresholds)
-    manifest.created_at = manifest.created_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     write_json_atomic(directory / MANIFEST, manifest.__dict__)
 
 

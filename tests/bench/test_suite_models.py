@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 
 from suite_helpers import TINY_DEEPLOG, new_run
@@ -54,3 +55,18 @@ def test_scenarios_after_the_suite_reuse_its_models(suite_run, synth_sessions, s
     run = new_run(out, synth_sessions, suite_contenders)
     result = unstable(run)
     assert run.fresh == set() and len(result.rows) == 4 * len(suite_contenders)
+
+
+def test_a_model_whose_thresholds_are_outdated_is_reused_with_its_thresholds_fitted_again(tmp_path, synth_sessions):
+    run = new_run(tmp_path, synth_sessions, [TREE])
+    first = fit(run, TREE, synth_sessions)
+    manifest = json.loads((first.path / MANIFEST).read_text())
+    fitted_record = manifest["threshold"]
+    stale = {"kind": "dtpm", "value": 0.25, "how": "an older logad"}  # what an earlier threshold format recorded
+    (first.path / MANIFEST).write_text(json.dumps({**manifest, "threshold": stale}))
+    (first.path / "thresholds.json").write_text("{}")
+    again = fit(new_run(tmp_path, synth_sessions, [TREE]), TREE, synth_sessions)
+    assert not again.trained and again.manifest.model_version == first.manifest.model_version
+    assert again.manifest.threshold == fitted_record  # the same choice training made
+    assert set(json.loads((first.path / "thresholds.json").read_text())) >= {"static", "ewma"}
+    assert again.manifest.metrics["served_kind"] == fitted_record["kind"]

@@ -55,7 +55,7 @@ def test_a_report_from_partial_results_leaves_out_what_is_missing(suite_run, tmp
     shutil.copy(out / "unstable.json", tmp_path / "unstable.json")
     path, sections = write_html_report(tmp_path)
     text = path.read_text()
-    assert _figure_kinds(text) == [] and "Not run yet: standard, few-labels" in text
+    assert _figure_kinds(text) == [] and "Not run yet: standard, contamination, few-labels" in text
     assert {s.name: s.included for s in sections} == {
         **{f"figure: {kind}": False for kind in KINDS},
         "table: unstable": True,

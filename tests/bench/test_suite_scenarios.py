@@ -3,6 +3,8 @@ the windows it claims (mutated, unseen-template, cut, drifted)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from suite_helpers import BLOCKS, new_run, saved, saved_arrays
@@ -16,8 +18,9 @@ from logad.bench.suite.data import drift_time, kept_label_indices, label_subset,
 from logad.bench.suite.evaluate import METRIC_COLUMNS
 from logad.bench.transforms import partial
 from logad.eval.scoring import labels_of
+from logad.eval.streaming import stream_metrics
 from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
-from logad.threshold.factory import POLICIES
+from logad.threshold import KINDS
 from logad.train.config import TrainConfig
 
 
@@ -31,7 +34,8 @@ def _names(contenders):
 
 
 def _in_unit_range(rows, columns):
-    return all(row[c] is None or 0.0 <= row[c] <= 1.0 for row in rows for c in columns)
+    numbers = [row[c] for row in rows for c in columns if not isinstance(row[c], str)]
+    return all(value is None or 0.0 <= value <= 1.0 for value in numbers)
 
 
 def test_standard_rows_and_saved_scores(out, synth_sessions, suite_contenders):
@@ -43,7 +47,12 @@ def test_standard_rows_and_saved_scores(out, synth_sessions, suite_contenders):
     for row in payload["rows"]:
         assert row["test windows"] == len(test) and row["anomalies"] == int((labels_of(test) == 1).sum())
         assert row["train s"] > 0
+        model = out / "models" / "synth-hdfs--session" / row["contender"]
+        assert row["served kind"] == json.loads((model / "logad.json").read_text())["threshold"]["kind"] in KINDS
         scores = saved_scores[arrays.scores_key(synth_sessions.name, row["contender"])]
+        states = json.loads((model / "thresholds.json").read_text())
+        served = stream_metrics(test, scores, labels_of(test), {row["served kind"]: states[row["served kind"]]})
+        assert row["served f1"] == served[row["served kind"]]["f1"]
         assert scores.shape == (len(test),)
         assert float(saved_scores[arrays.threshold_key(synth_sessions.name, row["contender"])]) == row["threshold"]
     assert np.array_equal(saved_scores[arrays.labels_key(synth_sessions.name)], labels_of(test))
@@ -110,25 +119,47 @@ def test_unseen_template_rows_hold_only_windows_with_an_unseen_template(out, syn
     assert payload["meta"]["subsets"][drift.name]["unseen_windows"] > 0  # the drift rewords messages
 
 
-def test_drift_trains_before_the_drift_point_and_traces_every_test_window(out, synth_sessions, suite_contenders):
+def test_drift_replays_every_kind_on_every_stream_with_and_without_feedback(out, synth_sessions, suite_contenders):
     payload, traces = saved(out, "drift"), saved_arrays(out, "drift")
     dataset = new_run(out, synth_sessions, suite_contenders).drift
     split = split_of(dataset)
-    point = drift_time(dataset)
-    assert max(w.start_time for w in split.train + split.validation) < point
+    assert max(w.start_time for w in split.train + split.validation) < drift_time(dataset)
     assert len(windows_of(dataset)) == BLOCKS
-    assert len(traces[arrays.DRIFT_LABELS]) == len(split.test) == payload["meta"]["test_windows"]
-    assert 0 <= int(traces[arrays.DRIFT_POINT]) <= 2
-    assert {row["threshold"] for row in payload["rows"]} == set(POLICIES)
-    for name in _names(suite_contenders):
-        kinds = [row["threshold"] for row in payload["rows"] if row["contender"] == name]
-        assert kinds == [kind for kind in POLICIES if kind in kinds] and "static" in kinds
-        assert traces[arrays.drift_scores_key(name)].shape == (len(split.test),)
-        for kind in kinds:
-            trace = traces[arrays.drift_trace_key(name, kind)]
-            assert trace.shape == (len(split.test),) and np.isfinite(trace).all()
-        static = traces[arrays.drift_trace_key(name, "static")]
-        assert np.all(static == static[0])
+    lengths = {
+        "synthetic": len(split.test),
+        **dict.fromkeys(("stable", "reworded", "level"), len(split_of(synth_sessions).test)),
+    }
+    for stream, length in lengths.items():
+        labels = traces[arrays.drift_key(stream, "labels")]
+        point = int(traces[arrays.drift_key(stream, "point")])
+        assert len(labels) == length and 0 <= point <= length
+        for name in _names(suite_contenders):
+            rows = [r for r in payload["rows"] if r["contender"] == name and r["stream"] == stream]
+            kinds = [r["threshold"].removesuffix(" (served)") for r in rows if r["feedback"] == 0]
+            assert kinds == [kind for kind in KINDS if kind in kinds] and "static" in kinds
+            assert sum(r["threshold"].endswith("(served)") for r in rows) == 2  # with and without feedback
+            assert {r["feedback"] for r in rows} == {0, 10} and _in_unit_range(rows, ["precision", "recall", "f1"])
+            scores = traces[arrays.drift_scores_key(stream, name)]
+            assert scores.shape == (length,)
+            for kind in kinds:
+                trace = traces[arrays.drift_trace_key(stream, name, kind)]
+                assert trace.shape == (length,) and np.isfinite(trace).all()
+            static = traces[arrays.drift_trace_key(stream, name, "static")]
+            assert np.all(static == static[0])
+            if stream == "level":
+                stable = traces[arrays.drift_scores_key("stable", name)]
+                assert np.all(scores[point:] > stable[point:]) and np.array_equal(scores[:point], stable[:point])
+    assert 0.2 < payload["meta"]["reworded_share_of_second_half"] < 0.5
+
+
+def test_contamination_compares_clean_and_contaminated_unsupervised_thresholds(out, suite_contenders):
+    payload = saved(out, "contamination")
+    unsupervised = [c.name for c in suite_contenders if not c.supervised]
+    assert [row["contender"] for row in payload["rows"]] == unsupervised
+    for row in payload["rows"]:
+        assert row["contaminated with"] > 0
+        assert row["contaminated with"] / row["validation windows"] == pytest.approx(0.05, abs=0.01)
+        assert row["f1 change"] == pytest.approx(row["contaminated f1"] - row["clean f1"])
 
 
 def test_partial_rows_score_windows_cut_to_their_first_events(out, synth_sessions, suite_contenders):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from logad.cli import main
+from logad.threshold import KINDS
 
 
 def logad(*args: str) -> subprocess.CompletedProcess:
@@ -62,20 +63,22 @@ def trained(drifting, tmp_path_factory):
     return model
 
 
-def test_training_stores_every_threshold_policy(trained):
+def test_training_stores_every_threshold_kind_and_chooses_the_served_one(trained):
     manifest = json.loads((trained / "logad.json").read_text())
-    assert manifest["detector"] == "bertloganom" and manifest["threshold"]["kind"] == "dtpm"
+    threshold = manifest["threshold"]
+    assert manifest["detector"] == "bertloganom" and threshold["kind"] in KINDS
+    assert threshold["served_because"].startswith(f"{threshold['kind']}:")
+    assert "normal validation scores" in threshold["how"], "unsupervised: the quantile of the validation normals"
+    assert set(threshold["validation"]["static"]) == {"stable", "level", "scale", "reworded"}
+    assert manifest["metrics"]["served_kind"] == threshold["kind"]
     assert (
         manifest["metrics"]["split"]["trained_on"]
         == manifest["metrics"]["split"]["train"] - manifest["metrics"]["split"]["train_anomalies"]
     )  # unsupervised: normal windows only
     states = json.loads((trained / "thresholds.json").read_text())
-    assert {kind: state["kind"] for kind, state in states.items()} == {
-        "static": "static",
-        "ewma": "ewma",
-        "dtpm": "dtpm",
-    }
-    assert set(manifest["metrics"]["test_stream"]) == {"static", "ewma", "dtpm"}
+    assert {kind: state["kind"] for kind, state in states.items()} == {kind: kind for kind in states}
+    assert set(states) | set(threshold["not_fitted"]) == set(KINDS)
+    assert set(manifest["metrics"]["test_stream"]) == set(states)
 
 
 def test_evaluate_reports_each_threshold_kind(trained, drifting):
@@ -94,9 +97,10 @@ def test_evaluate_reports_each_threshold_kind(trained, drifting):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads(result.stdout)
-    assert set(metrics["stream"]) == {"static", "ewma", "dtpm"}
-    low, high = metrics["stream"]["ewma"]["threshold_range"]
-    assert low < high  # the EWMA threshold moved while the test windows streamed through it
+    assert {"static", "ewma", "dtpm"} <= set(metrics["stream"])
+    for kind, result in metrics["stream"].items():
+        low, high = result["threshold_range"]
+        assert low <= high and result["n"] == metrics["n"], kind
     assert metrics["stream"]["static"]["threshold_range"] == [metrics["threshold"]] * 2
 
 

@@ -177,4 +177,4 @@ def test_cli_trains_a_tiny_model_that_evaluate_loads(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", "--model", str(model), *logs, "--split", "chrono:0.8", "--json", "--quiet"]) == 0
     metrics = json.loads(capsys.readouterr().out)
-    assert metrics["n"] > 0 and 0.0 <= metrics["f1"] <= 1.0 and set(metrics["stream"]) == {"static", "ewma", "dtpm"}
+    assert metrics["n"] > 0 and 0.0 <= metrics["f1"] <= 1.0 and {"static", "ewma", "dtpm"} <= set(metrics["stream"])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from logad.kb import KBConfig, knn_probability, undersample
+from logad.kb import KBConfig, KBHits, knn_probability, undersample
 
 LABELS = np.array([0, 1, 0, 0, 0, 1, 0, 0, 0, 0])
 
@@ -58,6 +58,23 @@ def test_knn_probability_is_stable_for_small_temperatures():
     p = knn_probability(np.array([[0.9, 0.8]]), np.array([[1, 0]]), temperature=1e-4)
     assert p[0] == pytest.approx(1.0)
     assert knn_probability(np.empty((0, 3)), np.empty((0, 3), dtype=int), 0.1).shape == (0,)
+
+
+def test_hits_below_a_similarity_floor_become_padding_and_do_not_vote():
+    hits = KBHits(
+        similarities=np.array([[0.99, 0.97, 0.5], [0.6, 0.4, np.nan]]),
+        labels=np.array([[0, 1, 1], [1, 0, -1]]),
+        windows=np.array([[2, 1, 9], [1, 1, 0]]),
+        seq_ids=[["a", "b", "c"], ["d", "e"]],
+    )
+    kept = hits.at_least(0.95)
+    assert kept.seq_ids == [["a", "b"], []]
+    np.testing.assert_array_equal(kept.labels, [[0, 1, -1], [-1, -1, -1]])
+    np.testing.assert_array_equal(kept.windows, [[2, 1, 0], [0, 0, 0]])
+    p = knn_probability(kept.similarities, kept.labels, 0.05, kept.windows)
+    assert p[0] == pytest.approx(1 / (2 * math.exp(0.02 / 0.05) + 1))  # the two windows at 0.99 and one at 0.97
+    assert np.isnan(p[1])  # no hit left: the caller falls back to the classifier alone
+    assert hits.at_least(None) is hits
 
 
 @pytest.mark.parametrize(

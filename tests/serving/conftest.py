@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from serving_helpers import TOKENS
 
 from logad.cli import main
+from logad.state import SqliteStateStore
 from logad_serving.launch import LocalDeployment
 
 # Sessions close only when a request flushes: the windows then equal the offline ones.
@@ -64,13 +66,23 @@ def artifact_factory(
 
 
 @pytest.fixture
+def tokens_dir(tmp_path: Path) -> Path:
+    """A folder like a mounted secret: one file per tenant of ``TOKENS`` holding its token (for --tokens-dir)."""
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    for tenant, token in TOKENS.items():
+        (folder / tenant).write_text(f"{token}\n")
+    return folder
+
+
+@pytest.fixture
 def deploy(tmp_path: Path) -> Iterator[Callable[..., LocalDeployment]]:
     """Starts a predictor + transformer for an artifact (stopped at the end of the test)."""
     started: list[LocalDeployment] = []
 
     def start(model: Path, *transformer_args: str, protocol: str = "v1"):  # a later --state overrides the default
         name = json.loads((model / "logad.json").read_text())["detector"]
-        state_args = ["--state", str(tmp_path / "state" / "tenants.db")]
+        state_args = ["--state", str(_state_db(tmp_path))]
         deployment = LocalDeployment.create(
             model,
             name,
@@ -84,3 +96,22 @@ def deploy(tmp_path: Path) -> Iterator[Callable[..., LocalDeployment]]:
     yield start
     for deployment in started:
         deployment.stop()
+
+
+@pytest.fixture
+def deployed_state(tmp_path: Path) -> Iterator[Callable[[str], SqliteStateStore]]:
+    """Opens the state store the `deploy` fixture's transformers share, for a model name, beside the running
+    servers (closed at the end of the test)."""
+    opened: list[SqliteStateStore] = []
+
+    def open_(name: str) -> SqliteStateStore:
+        opened.append(SqliteStateStore(_state_db(tmp_path), name))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+def _state_db(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "tenants.db"

@@ -7,6 +7,12 @@ from pathlib import Path
 import httpx
 
 DETECTORS = ("baseline", "bertloganom", "logsentry", "logllm")
+TOKENS = {"team-a": "secret-a", "team-b": "secret-b"}  # the `tokens_dir` fixture's bearer tokens
+
+
+def bearer(tenant: str) -> dict[str, str]:
+    """The Authorization header of ``tenant``'s token in ``TOKENS``."""
+    return {"Authorization": f"Bearer {TOKENS[tenant]}"}
 
 
 def hdfs_lines(synth_logs: Path, tenant: str, count: int | None = None) -> list[str]:
@@ -18,3 +24,12 @@ def predict_v1(client: httpx.Client, url: str, name: str, body: dict, tenant: st
     if tenant is not None:
         headers["X-Tenant-Id"] = tenant
     return client.post(f"{url}/v1/models/{name}:predict", json=body, headers=headers, timeout=120)
+
+
+def inspect_tenant(client: httpx.Client, url: str, tenant: str, **headers: str) -> httpx.Response:
+    return client.get(f"{url}/logad/v1/tenants/{tenant}/threshold", headers=headers)
+
+
+def send_feedback(client: httpx.Client, url: str, tenant: str, items: list[dict], **headers: str) -> httpx.Response:
+    """POST ``{"feedback": items}`` for ``tenant`` (the path's tenant; headers as given)."""
+    return client.post(f"{url}/logad/v1/tenants/{tenant}/feedback", json={"feedback": items}, headers=headers)

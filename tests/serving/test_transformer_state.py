@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from serving_helpers import hdfs_lines, predict_v1
+from serving_helpers import bearer, hdfs_lines, inspect_tenant, predict_v1
 
 from logad.data.formats import get_format
 from logad.data.windows import WindowSpec, make_windows
@@ -18,10 +18,6 @@ from logad_serving.launch import free_port
 from redis_server import RedisServer
 
 SESSION = WindowSpec.parse(r"session:blk_-?\d+")
-
-
-def _inspect(client: httpx.Client, url: str, tenant: str, **headers: str) -> httpx.Response:
-    return client.get(f"{url}/logad/v1/tenants/{tenant}/threshold", headers=headers)
 
 
 def _offline_ids(lines: list[str]) -> list[str]:
@@ -42,7 +38,7 @@ def test_state_survives_kill_9_and_restart_without_losing_acknowledged_lines(bas
     with httpx.Client() as client:
         assert predict_v1(client, url, name, {"instances": lines[:200]}, "acme").status_code == 200
         acknowledged = 200
-        before = _inspect(client, url, "acme").json()
+        before = inspect_tenant(client, url, "acme").json()
         assert before["open_windows"] > 0 and before["lines"] == 200
 
         # kill -9 while requests are in flight: every answered request must be in the state after the restart.
@@ -63,13 +59,13 @@ def test_state_survives_kill_9_and_restart_without_losing_acknowledged_lines(bas
 
         with ThreadPoolExecutor(1) as pool:
             sending = pool.submit(keep_sending)
-            while _inspect(client, url, "acme").json()["lines"] < 260 and not sending.done():
+            while inspect_tenant(client, url, "acme").json()["lines"] < 260 and not sending.done():
                 pass
             deployment.transformer.kill()
             stop.set()
             acknowledged += sending.result()
         deployment.transformer.start().wait_ready()
-        after = _inspect(client, url, "acme").json()
+        after = inspect_tenant(client, url, "acme").json()
         assert acknowledged <= after["lines"] <= acknowledged + 10  # at most the one unanswered request landed
         delivered = after["lines"]
 
@@ -78,35 +74,31 @@ def test_state_survives_kill_9_and_restart_without_losing_acknowledged_lines(bas
         replay = predict_v1(client, url, name, {"instances": [], "flush": True}, "acme").json()
         assert replay["predictions"] == [] and replay["open_windows"] == 0
     # Windows completed across the crash are exactly those of the whole stream: no line was lost or doubled.
-    final = _inspect(httpx.Client(), url, "acme").json()
+    final = inspect_tenant(httpx.Client(), url, "acme").json()
     assert final["lines"] == len(lines) and final["windows"] == len(_offline_ids(lines))
 
 
-def test_tenants_are_isolated_and_need_their_own_token(baseline, synth_logs, deploy, tmp_path):
-    tokens = tmp_path / "tokens"
-    tokens.mkdir()
-    (tokens / "team-a").write_text("secret-a\n")
-    (tokens / "team-b").write_text("secret-b\n")
-    deployment = deploy(baseline, "--tokens-dir", str(tokens))
+def test_tenants_are_isolated_and_need_their_own_token(baseline, synth_logs, deploy, tokens_dir):
+    deployment = deploy(baseline, "--tokens-dir", str(tokens_dir))
     url, name = deployment.transformer.url, deployment.transformer.name
     lines = hdfs_lines(synth_logs, "tenant-1", 300)
-    auth_a, auth_b = {"Authorization": "Bearer secret-a"}, {"Authorization": "Bearer secret-b"}
+    auth_a, auth_b = bearer("team-a"), bearer("team-b")
     with httpx.Client() as client:
         assert predict_v1(client, url, name, {"instances": lines, "flush": True}, "team-a", **auth_a).status_code == 200
         for headers in ({}, auth_b, {"Authorization": "secret-a"}):
             refused = predict_v1(client, url, name, {"instances": lines}, "team-a", **headers)
             assert refused.status_code == 401 and "team-a" in refused.json()["error"]
-            assert _inspect(client, url, "team-a", **headers).status_code == 401
+            assert inspect_tenant(client, url, "team-a", **headers).status_code == 401
         assert predict_v1(client, url, name, {"instances": lines}, "team-c", **auth_a).status_code == 401
 
-        a_state = _inspect(client, url, "team-a", **auth_a).json()
-        b_state = _inspect(client, url, "team-b", **auth_b).json()
+        a_state = inspect_tenant(client, url, "team-a", **auth_a).json()
+        b_state = inspect_tenant(client, url, "team-b", **auth_b).json()
         assert a_state["windows"] > 0 and a_state["state_version"] == 1
         assert b_state["windows"] == 0 and b_state["lines"] == 0 and b_state["state_version"] == 0
 
         reset = client.post(f"{url}/logad/v1/tenants/team-a/threshold/reset", headers=auth_a).json()
         assert reset["threshold_resets"] == 1 and reset["windows"] == a_state["windows"]
-        assert _inspect(client, url, "team-b", **auth_b).json() == b_state
+        assert inspect_tenant(client, url, "team-b", **auth_b).json() == b_state
         assert client.post(f"{url}/logad/v1/tenants/team-b/threshold/reset", headers=auth_a).status_code == 401
 
 
@@ -142,12 +134,12 @@ def test_every_bad_input_gets_a_4xx_with_a_message_and_changes_nothing(baseline,
         ("unknown version", f"{url}/v2/models/{name}/versions/nope/infer", {"json": v2_body(), "headers": tenant}, 404),
     ]
     with httpx.Client() as client:
-        before = _inspect(client, url, "acme").json()
+        before = inspect_tenant(client, url, "acme").json()
         for label, target, request, status in cases:
             reply = client.post(target, **request)
             assert reply.status_code == status, (label, reply.text)
             assert reply.text, label
-        assert _inspect(client, url, "acme").json() == before  # no bad request touched the tenant's state
+        assert inspect_tenant(client, url, "acme").json() == before  # no bad request touched the tenant's state
 
         # The predictor refuses bad windows and other model versions the same way.
         direct = f"{deployment.predictor.url}/v1/models/{name}:predict"
@@ -188,7 +180,7 @@ def test_concurrent_requests_of_many_tenants_on_two_replicas_lose_no_update(
         with httpx.Client() as client:
             for tenant in tenants:
                 flushed = predict_v1(client, second.url, first.name, {"instances": [], "flush": True}, tenant)
-                state = _inspect(client, first.url, tenant).json()
+                state = inspect_tenant(client, first.url, tenant).json()
                 assert state["lines"] == len(lines) and state["windows"] == len(_offline_ids(lines)), tenant
                 assert flushed.status_code == 200 and state["open_windows"] == 0
     finally:

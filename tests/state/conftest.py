@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from state_helpers import OpenStore
 
-from logad.state import RedisStateStore, SqliteStateStore, StateStore
+from logad.state import DEFAULT_DECISION_LOG_SIZE, RedisStateStore, SqliteStateStore, StateStore
 from redis_server import RedisServer
 
 
@@ -31,11 +31,11 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenS
     """Opens stores on one backend (the same file or server every time); all are closed after the test."""
     opened: list[StateStore] = []
 
-    def open_(namespace: str) -> StateStore:
+    def open_(namespace: str, decision_log_size: int = DEFAULT_DECISION_LOG_SIZE) -> StateStore:
         if request.param == "sqlite":
-            store: StateStore = SqliteStateStore(tmp_path / "state" / "state.db", namespace)
+            store: StateStore = SqliteStateStore(tmp_path / "state" / "state.db", namespace, decision_log_size)
         else:
-            store = RedisStateStore(request.getfixturevalue("redis_server").url, namespace)
+            store = RedisStateStore(request.getfixturevalue("redis_server").url, namespace, decision_log_size)
         opened.append(store)
         return store
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from logad.state import StateStore
 
-OpenStore = Callable[[str], StateStore]  # namespace -> a new store (a new connection) on the test's backend
+
+class OpenStore(Protocol):
+    """namespace (and the decision log's bound) -> a new store (a new connection) on the test's backend."""
+
+    def __call__(self, namespace: str, decision_log_size: int = ...) -> StateStore: ...

@@ -12,13 +12,14 @@ from logad.data.windows import WindowSpec
 from logad.errors import BadInputError
 from logad.streaming import StreamConfig, StreamWindower
 from logad.streaming.tenant_stream import TenantStream
-from logad.threshold import DtpmThreshold, EwmaThreshold
+from logad.threshold import ThresholdConfig, build_threshold, threshold_from_state
+
+NORMAL = np.random.default_rng(0).normal(1.0, 0.1, 200)
 
 
 def _fitted_dtpm() -> dict:
-    policy = DtpmThreshold(EwmaThreshold(), window=8, hidden=4)
-    policy.warm_up(np.random.default_rng(0).normal(1.0, 0.1, 200))
-    return policy.state_dict()
+    config = ThresholdConfig(window=8, hidden=4, train_steps=20)
+    return build_threshold("dtpm", config, NORMAL, None, float(np.quantile(NORMAL, 0.995))).state_dict()
 
 
 def _stream(version: str = "m1") -> TenantStream:
@@ -38,8 +39,8 @@ def test_windows_and_decisions_advance_a_copy_of_the_document():
     assert [d.anomalous for d in decisions] == [False, True]
     summary = stream.summary(decided)
     assert summary | {"threshold": 0} == {
-        "model_version": "m1", "threshold_kind": "dtpm", "threshold": 0, "open_windows": 1,
-        "lines": 5, "rejected_lines": 1, "windows": 2, "anomalous": 1, "threshold_resets": 0,
+        "model_version": "m1", "threshold_kind": "dtpm", "threshold": 0, "verdicts": 0, "open_windows": 1,
+        "lines": 5, "rejected_lines": 1, "windows": 2, "anomalous": 1, "threshold_resets": 0, "feedback": 0,
     }  # fmt: skip
 
 
@@ -48,8 +49,7 @@ def test_only_moved_threshold_fields_are_stored_and_the_policy_is_the_same():
     _, state = stream.decide(stream.current({}), [1.05, 0.95, 1.2])
     stored = json.loads(json.dumps(state))
     assert "params" not in stored["threshold"] and "recent" in stored["threshold"]  # calibration net stays fitted
-    reference = DtpmThreshold(EwmaThreshold(), window=8, hidden=4)
-    reference.load_state_dict(_fitted_dtpm())
+    reference = threshold_from_state(_fitted_dtpm())
     for score in (1.05, 0.95, 1.2):
         reference.update(score)
     assert stream.summary(stored)["threshold"] == pytest.approx(reference.threshold())
@@ -59,7 +59,7 @@ def test_reset_restores_the_fitted_threshold_and_keeps_windows():
     stream = _stream()
     _, state = stream.add_lines(stream.current({}), _records(3), 0, False)
     fitted = stream.summary(state)["threshold"]
-    _, state = stream.decide(state, [5.0] * 20)
+    _, state = stream.decide(state, [5.0] * 300)  # a lasting shift: the drift-following threshold moves
     assert stream.summary(state)["threshold"] != pytest.approx(fitted)
     reset = stream.reset_threshold(state)
     assert stream.summary(reset)["threshold"] == pytest.approx(fitted)

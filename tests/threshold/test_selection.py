@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from logad.threshold.selection import choose_threshold
 
@@ -44,3 +45,38 @@ def test_quantile_ignores_anomalies_and_non_finite():
 def test_empty_validation_uses_default():
     choice = choose_threshold(np.array([]), None, default=0.5)
     assert choice.value == 0.5 and "default" in choice.how
+
+
+def test_unsupervised_detectors_take_the_quantile_of_the_normal_validation_windows_only():
+    rng = np.random.default_rng(1)
+    normal, anomalies = rng.gamma(2.0, 1.0, 950), rng.normal(30.0, 3.0, 50)
+    scores, labels = np.r_[normal, anomalies], np.r_[np.zeros(950, dtype=int), np.ones(50, dtype=int)]
+    choice = choose_threshold(scores, labels, default=0.0, supervised=False)
+    assert choice.value == pytest.approx(np.quantile(normal, 0.995))
+    assert "normal validation scores" in choice.how
+    supervised = choose_threshold(scores, labels, default=0.0, supervised=True)
+    assert "best F1" in supervised.how
+
+
+@pytest.mark.parametrize(
+    ("shape", "contamination"),
+    [("gaussian", 0.05), ("gaussian", 0.10), ("heavy-tailed", 0.05), ("heavy-tailed", 0.10), ("mostly-tied", 0.05)],
+)
+def test_an_unlabelled_contaminated_validation_set_cannot_pull_the_threshold_into_the_anomalies(shape, contamination):
+    """Mostly tied: 80% of the normal scores are 0 (windows a model explains perfectly), so 10% anomalies would be a
+    third of the informative scores; 5% is what a team without labels should expect to cope with."""
+    rng = np.random.default_rng(2)
+    normal = {
+        "gaussian": rng.normal(1.0, 0.2, 2000),
+        "heavy-tailed": rng.gamma(1.5, 1.0, 2000),
+        "mostly-tied": np.where(rng.random(2000) < 0.8, 0.0, rng.exponential(1.0, 2000)),
+    }[shape]
+    anomalies = rng.normal(np.quantile(normal, 0.999) * 4 + 10.0, 1.0, int(2000 * contamination / (1 - contamination)))
+    clean = choose_threshold(normal, None, default=0.0, supervised=False)
+    contaminated = choose_threshold(rng.permutation(np.r_[normal, anomalies]), None, default=0.0, supervised=False)
+    assert contaminated.value < anomalies.min(), "the threshold stays below every anomaly"
+    assert np.quantile(normal, 0.95) < contaminated.value
+    # The share of normal scores it lets through stays close to what the clean set gives.
+    assert abs((normal > contaminated.value).mean() - (normal > clean.value).mean()) < 0.01
+    assert np.quantile(np.r_[normal, anomalies], 0.995) > anomalies.min(), "a plain quantile would land inside them"
+    assert "trimming" in contaminated.how

@@ -28,7 +28,7 @@ def slug(name: str) -> str:
 
 
 def baseline_metrics(dataset: Dataset, split: str, out: Path, seed: int) -> dict[str, Any]:
-    """Test metrics of the classic baseline (decision tree on event counts) on the same windows and split: the
-    bar the issues set for the deep detectors."""
+    """The manifest metrics (test, served kind, ...) of the classic baseline (decision tree on event counts) on the
+    same windows and split: the bar the issues set for the deep detectors."""
     request = TrainRequest("baseline", dataset.logs, dataset.spec, out, dataset.labels, split, show_progress=False)
-    return train_model(request, TrainConfig(seed=seed)).metrics["test"]
+    return train_model(request, TrainConfig(seed=seed)).metrics

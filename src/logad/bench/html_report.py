@@ -28,7 +28,13 @@ from logad.bench.suite.run import SUITE_SCENARIOS
 REPORT = "report.html"
 _COLUMNS_PER_ROW = 3
 _FACTS = {"cores": "{} cores", "memory_gib": "{} GiB", "commit": "commit {}", "preset": "preset {}", "seed": "seed {}"}
-_KIND_COLOURS = {"static": "tab:blue", "ewma": "tab:orange", "dtpm": "tab:green"}
+_KIND_COLOURS = {
+    "static": "tab:blue",
+    "ewma": "tab:orange",
+    "dtpm": "tab:green",
+    "spot": "tab:purple",
+    "dspot": "tab:brown",
+}
 
 
 @dataclass
@@ -153,33 +159,36 @@ def _score_distributions(saved: Saved) -> Figure | None:
     return figure
 
 
-def _drift_thresholds(saved: Saved) -> Figure | None:
-    names = [name for name in saved.contenders() if arrays.drift_scores_key(name) in saved.arrays]
-    if not names or arrays.DRIFT_LABELS not in saved.arrays:
-        return None
-    labels, point = saved.arrays[arrays.DRIFT_LABELS], int(saved.arrays[arrays.DRIFT_POINT])
-    kinds = saved.payload["meta"].get("kinds", list(_KIND_COLOURS))
-    figure, axes = _grid(len(names), height=3.2)
-    for ax, name in zip(axes, names, strict=False):
-        scores = saved.arrays[arrays.drift_scores_key(name)]
-        traces = {
-            k: saved.arrays[arrays.drift_trace_key(name, k)]
-            for k in kinds
-            if arrays.drift_trace_key(name, k) in saved.arrays
-        }
-        x = np.arange(len(scores))
-        for label, colour, what in ((0, "tab:gray", "normal"), (1, "tab:red", "anomalous")):
-            ax.scatter(x[labels == label], scores[labels == label], s=4, color=colour, label=what)
-        for kind, trace in traces.items():
-            ax.step(x, trace, where="post", color=_KIND_COLOURS.get(kind), linewidth=1, label=kind)
-        ax.axvline(point, color="black", linestyle=":", linewidth=1, label="drift point")
-        low, high = _range(_finite(scores), [v for t in traces.values() for v in _finite(t)])
-        ax.set_ylim(low, high)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("test window (time order)", fontsize=8)
-        ax.legend(fontsize=6, markerscale=2)
-    figure.suptitle("Drift log: scores and each threshold kind over time")
-    return figure
+def _drift_thresholds(stream: str) -> Callable[[Saved], Figure | None]:
+    """A figure of one drift stream: each contender's scores and the threshold each kind applied over time."""
+
+    def draw(saved: Saved) -> Figure | None:
+        names = [name for name in saved.contenders() if arrays.drift_scores_key(stream, name) in saved.arrays]
+        if not names:
+            return None
+        labels = saved.arrays[arrays.drift_key(stream, "labels")]
+        point = int(saved.arrays[arrays.drift_key(stream, "point")])
+        kinds = saved.payload["meta"].get("kinds", list(_KIND_COLOURS))
+        figure, axes = _grid(len(names), height=3.2)
+        for ax, name in zip(axes, names, strict=False):
+            scores = saved.arrays[arrays.drift_scores_key(stream, name)]
+            keys = {kind: arrays.drift_trace_key(stream, name, kind) for kind in kinds}
+            traces = {kind: saved.arrays[key] for kind, key in keys.items() if key in saved.arrays}
+            x = np.arange(len(scores))
+            for label, colour, what in ((0, "tab:gray", "normal"), (1, "tab:red", "anomalous")):
+                ax.scatter(x[labels == label], scores[labels == label], s=4, color=colour, label=what)
+            for kind, trace in traces.items():
+                ax.step(x, trace, where="post", color=_KIND_COLOURS.get(kind), linewidth=1, label=kind)
+            ax.axvline(point, color="black", linestyle=":", linewidth=1, label="drift point")
+            low, high = _range(_finite(scores), [v for t in traces.values() for v in _finite(t)])
+            ax.set_ylim(low, high)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("test window (time order)", fontsize=8)
+            ax.legend(fontsize=6, markerscale=2)
+        figure.suptitle(f"Drift stream '{stream}': scores and each threshold kind over time")
+        return figure
+
+    return draw
 
 
 def _tsne(saved: Saved) -> Figure | None:
@@ -217,11 +226,19 @@ FIGURES = (
         "standard",
         _score_distributions,
     ),
-    FigureSpec(
-        "drift-thresholds",
-        "Drift log, test windows in time order: scores (dots) and the threshold each kind applied (lines).",
-        "drift",
-        _drift_thresholds,
+    *(
+        FigureSpec(
+            f"drift-{stream}",
+            f"Drift stream '{stream}', test windows in time order: scores (dots) and the threshold each kind applied "
+            f"(lines, without feedback): {what}.",
+            "drift",
+            _drift_thresholds(stream),
+        )
+        for stream, what in (
+            ("synthetic", "the synthetic log after its drift point"),
+            ("reworded", "HDFS_2pct with the second half's messages reworded by a simulated upgrade"),
+            ("level", "HDFS_2pct with the second half's scores shifted up"),
+        )
     ),
     FigureSpec(
         "tsne",

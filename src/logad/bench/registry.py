@@ -17,6 +17,7 @@ ScenarioFn = Callable[[argparse.Namespace], "BenchResult"]
 _SCENARIOS: dict[str, ScenarioFn] = {}
 _SCENARIO_MODULES: dict[str, str] = {
     "bertloganom": "logad.bench.scenarios.bertloganom",
+    "contamination": "logad.bench.scenarios.contamination",
     "drift": "logad.bench.scenarios.drift",
     "few-labels": "logad.bench.scenarios.few_labels",
     "load": "logad.bench.scenarios.load",

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "register",
     "pipeline",
     "serve",
+    "feedback",
     "bench",
 )
 

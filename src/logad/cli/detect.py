@@ -12,7 +12,7 @@ from logad.cli.common import add_data_arguments, data_spec_for_model, note
 from logad.data.dataset import stream_windows
 from logad.data.readers import ReadReport
 from logad.data.types import LogSequence
-from logad.threshold import Decision
+from logad.threshold import KINDS, Decision
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=256, help="windows scored together")
     parser.add_argument(
         "--threshold",
-        choices=("static", "ewma", "dtpm"),
-        help="threshold policy, updated window by window in file order (default: the model's)",
+        choices=KINDS,
+        help="threshold kind, updated window by window in file order (default: the kind training chose to serve)",
     )
     parser.set_defaults(handler=run)
 

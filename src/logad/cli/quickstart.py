@@ -49,16 +49,23 @@ def run(args: argparse.Namespace) -> int:
     decisions = _serve_and_send(model_dir, manifest.detector, args.out / "serving", other / "HDFS.log")
     labels = load_session_labels(other / "anomaly_label.csv")
     known = [d for d in decisions if d["id"] in labels]
-    metrics = classification_metrics(
-        [labels[d["id"]] for d in known], [d["anomalous"] for d in known], [d["score"] for d in known]
-    )
+    truth, scores = [labels[d["id"]] for d in known], [d["score"] for d in known]
+    metrics = classification_metrics(truth, [d["anomalous"] for d in known], scores)
+    static = classification_metrics(truth, [score > manifest.threshold["value"] for score in scores], scores)
     flagged = [d["id"] for d in decisions if d["anomalous"]]
     (args.out / "detections.json").write_text(json.dumps(flagged, indent=1))
     note(
         f"3/3 served the model (KServe predictor + per-tenant transformer on 127.0.0.1) and sent tenant-1's raw "
         f"lines: {len(decisions)} windows, {len(flagged)} anomalous -> {args.out}/detections.json"
     )
-    print(json.dumps({"model": str(model_dir), "train_test": manifest.metrics["test"], "tenant-1": metrics}))
+    note(
+        f"tenant-1 was served with the {manifest.threshold['kind']} threshold: F1 {metrics['f1']:.3f} "
+        f"(the static threshold on the same stream: {static['f1']:.3f}); training chose it because "
+        f"{manifest.threshold['served_because'].split(': ', 1)[-1]}"
+    )
+    served = {"kind": manifest.threshold["kind"], "why": manifest.threshold["served_because"]}
+    result = {"model": str(model_dir), "train_test": manifest.metrics["test"], "served_threshold": served}
+    print(json.dumps(result | {"tenant-1": metrics, "tenant-1 static": static}))
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from logad.artifact import read_manifest
 from logad.cli.common import note
+from logad.threshold.config import KINDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8080, help="transformer port")
     parser.add_argument("--state", type=Path, default=Path("logad-state/tenants.db"), help="tenant state (SQLite)")
     parser.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="transformer -> predictor protocol")
-    parser.add_argument("--threshold", choices=("static", "ewma", "dtpm"), help="default: the model's own")
+    parser.add_argument("--threshold", choices=KINDS, help="default: the kind training chose to serve")
     parser.add_argument("--tokens-dir", type=Path, help="one bearer token file per tenant (enables auth)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs")
     parser.add_argument("--for-seconds", type=float, help="stop after this long (default: until Ctrl-C)")
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         url = deployment.transformer.url
         note(f"serving {name}: POST {url}/v1/models/{name}:predict (or /v2/models/{name}/infer) with X-Tenant-Id")
         note(f"tenant threshold: GET {url}/logad/v1/tenants/TENANT/threshold, POST .../threshold/reset")
+        note(f"operator verdicts: POST {url}/logad/v1/tenants/TENANT/feedback (or `logad feedback --url {url}`)")
         deadline = None if args.for_seconds is None else time.monotonic() + args.for_seconds
         while deadline is None or time.monotonic() < deadline:
             for server in (deployment.predictor, deployment.transformer):

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if manifest is None:  # a helper rank of a distributed run: rank 0 reports and writes the artifact
         return 0
     note(manifest.metrics["read"])
-    note(f"threshold {manifest.threshold['value']:.6g} ({manifest.threshold['how']})")
+    note(f"static threshold {manifest.threshold['value']:.6g} ({manifest.threshold['how']})")
+    note(f"served threshold kind {manifest.threshold['served_because']}")
     print(json.dumps({"model_version": manifest.model_version, "out": str(args.out), **manifest.metrics["test"]}))
     return 0

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from logad.data.types import LogSequence
+from logad.errors import ConfigError
 from logad.parsing.preprocessor import Preprocessor
 
 
@@ -29,7 +30,8 @@ class Detector(ABC):
     """A log anomaly detector: fit on windows, score windows (higher = more anomalous), save and load.
 
     Subclasses set ``name`` (registry key), ``config_class`` (a dataclass) and ``supervised`` (whether
-    ``fit`` needs labels); ``presets`` maps preset names to config overrides. The preprocessor (masking +
+    ``fit`` needs labels); ``presets`` maps preset names to config overrides; ``learns_from_feedback`` declares
+    that ``learn_feedback`` takes operators' corrected labels while serving. The preprocessor (masking +
     template store) is shared with serving so the same message always maps to the same template ID.
     """
 
@@ -37,6 +39,7 @@ class Detector(ABC):
     config_class: ClassVar[type]
     supervised: ClassVar[bool]
     scores_are_probabilities: ClassVar[bool] = False
+    learns_from_feedback: ClassVar[bool] = False
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, config: Any, preprocessor: Preprocessor) -> None:
@@ -74,6 +77,13 @@ class Detector(ABC):
     def explain_tenant(self, sequences: Sequence[LogSequence], tenant: str) -> list[dict[str, Any]]:
         """``explain`` using only ``tenant``'s own state where the detector keeps some per tenant."""
         return self.explain(sequences)
+
+    def learn_feedback(self, sequences: Sequence[LogSequence], tenant: str) -> int:
+        """Learn ``tenant``'s windows with an operator's corrected label in ``seq.label``, without retraining;
+        how many entries were written. Only detectors that declare ``learns_from_feedback`` can."""
+        raise ConfigError(
+            f"detector {self.name!r} does not learn from feedback (only the tenant's threshold takes verdicts)"
+        )
 
     def open_resources(self) -> None:  # noqa: B027 - optional hook, most detectors hold nothing external
         """Open and verify external resources now (serving is ready only after this), not on first use."""

@@ -71,6 +71,18 @@ class KBHits:
     windows: np.ndarray
     seq_ids: list[list[str]]
 
+    def at_least(self, similarity: float | None) -> KBHits:
+        """These hits without the ones less similar than ``similarity`` (padding in their place; None keeps all)."""
+        if similarity is None:
+            return self
+        keep = self.similarities >= similarity  # NaN padding is never kept; hits are best first, so a prefix is
+        return KBHits(
+            similarities=np.where(keep, self.similarities, np.nan),
+            labels=np.where(keep, self.labels, -1),
+            windows=np.where(keep, self.windows, 0),
+            seq_ids=[ids[: int(row.sum())] for ids, row in zip(self.seq_ids, keep, strict=True)],
+        )
+
 
 def collection_name(detector: str, model_version: str) -> str:
     """A Milvus-legal, deterministic collection name for a detector's model version.

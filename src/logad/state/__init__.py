@@ -1,5 +1,7 @@
-"""Durable per-tenant state of a stateful serving transformer (SQLite or Redis), and per-tenant bearer tokens."""
+"""Durable per-tenant state of a stateful serving transformer (SQLite or Redis) with its decision log, and
+per-tenant bearer tokens."""
 
+from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE
 from logad.state.factory import open_store
 from logad.state.redis import RedisStateStore
 from logad.state.sqlite import SqliteStateStore
@@ -7,6 +9,7 @@ from logad.state.store import StateConflict, StateStore, TenantState
 from logad.state.tokens import AuthError, TenantTokens
 
 __all__ = [
+    "DEFAULT_DECISION_LOG_SIZE",
     "AuthError",
     "RedisStateStore",
     "SqliteStateStore",

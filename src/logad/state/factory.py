@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from logad.errors import ConfigError
+from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE
 from logad.state.redis import RedisStateStore
 from logad.state.sqlite import SqliteStateStore
 from logad.state.store import StateStore
@@ -14,16 +15,17 @@ _REDIS_SCHEMES = ("redis", "rediss", "unix")
 _FORMS = "sqlite:///abs/path.db, sqlite:relative/path.db, a plain file path, redis://..., rediss://... or unix://..."
 
 
-def open_store(uri: str, namespace: str) -> StateStore:
-    """The state store of ``namespace`` at ``uri``; ConfigError naming the accepted forms when ``uri`` is not one."""
+def open_store(uri: str, namespace: str, decision_log_size: int = DEFAULT_DECISION_LOG_SIZE) -> StateStore:
+    """The state store of ``namespace`` at ``uri`` (keeping ``decision_log_size`` decisions per tenant); ConfigError
+    naming the accepted forms when ``uri`` is not one."""
     match = _SCHEME_RE.match(uri)
     scheme = match.group(1) if match else ""
     if scheme in _REDIS_SCHEMES:
-        return RedisStateStore(uri, namespace)
+        return RedisStateStore(uri, namespace, decision_log_size)
     path = _sqlite_path(uri, scheme)
     if not path:
         raise ConfigError(f"state store URI {uri!r} is not supported: use {_FORMS}")
-    return SqliteStateStore(path, namespace)
+    return SqliteStateStore(path, namespace, decision_log_size)
 
 
 def _sqlite_path(uri: str, scheme: str) -> str:

@@ -1,9 +1,11 @@
 """Redis state store: state shared by replicas on any node.
 
-Keys: ``logad:{<namespace>}:tenant:<tenant>`` is a hash with ``version`` and ``data`` (the JSON text), and
-``logad:{<namespace>}:tenants`` the set of the namespace's tenants. The braces are a Redis Cluster hash tag, so a
-namespace's keys share one slot and the Lua scripts that touch two keys also run on a cluster. ``put`` and
-``delete`` are Lua scripts, so each is one atomic step on the server.
+Keys: ``logad:{<namespace>}:tenant:<tenant>`` is a hash with ``version`` and ``data`` (the JSON text) and the
+bounds of the tenant's decision log (``log_first`` and ``log_next`` seq), ``logad:{<namespace>}:tenants`` the set of
+the namespace's tenants. The log is two hashes: ``...:log:<tenant>`` (seq -> record) and ``...:logindex:<tenant>``
+(window -> seq of its latest record). The braces are a Redis Cluster hash tag, so a namespace's keys share one slot
+and the Lua scripts that touch several keys also run on a cluster. ``put`` and ``delete`` are Lua scripts, so each
+is one atomic step on the server: the compare-and-set is checked before anything is written.
 
 Durability is the server's: a put that returned survives a crash only when the server runs with
 ``appendonly yes`` and ``appendfsync always`` (the AOF is synced before the reply).
@@ -14,11 +16,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from logad.errors import ConfigError
+from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
 from logad.state.store import StateConflict, StateStore
 
 if TYPE_CHECKING:
     from redis import Redis
 
+# KEYS: state, tenants, log, log index. ARGV: expected version, data, tenant, log bound, number of amended
+# records, then (window, record) pairs: the amended ones first, then those to append.
 _PUT = """
 local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if stored ~= tonumber(ARGV[1]) then
@@ -26,10 +31,60 @@ if stored ~= tonumber(ARGV[1]) then
 end
 redis.call('HSET', KEYS[1], 'version', stored + 1, 'data', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
+local amend_end = 6 + 2 * tonumber(ARGV[5])
+for i = 6, amend_end - 1, 2 do
+    local seq = redis.call('HGET', KEYS[4], ARGV[i])
+    if seq then
+        redis.call('HSET', KEYS[3], seq, ARGV[i + 1])
+    end
+end
+local first = tonumber(redis.call('HGET', KEYS[1], 'log_first') or '1')
+local next_seq = tonumber(redis.call('HGET', KEYS[1], 'log_next') or '1')
+for i = amend_end, #ARGV, 2 do
+    redis.call('HSET', KEYS[3], next_seq, ARGV[i + 1])
+    redis.call('HSET', KEYS[4], ARGV[i], next_seq)
+    next_seq = next_seq + 1
+end
+while next_seq - first > tonumber(ARGV[4]) do
+    local dropped = redis.call('HGET', KEYS[3], first)
+    local window = cjson.decode(dropped)['window']
+    if tonumber(redis.call('HGET', KEYS[4], window)) == first then
+        redis.call('HDEL', KEYS[4], window)
+    end
+    redis.call('HDEL', KEYS[3], first)
+    first = first + 1
+end
+redis.call('HSET', KEYS[1], 'log_first', first, 'log_next', next_seq)
 return {1, stored + 1}
+"""
+# Reads are scripts too, so a record is never read half-way through a put that trims or amends it.
+_DECISION = """
+local seq = redis.call('HGET', KEYS[2], ARGV[1])
+if not seq then
+    return false
+end
+return {seq, redis.call('HGET', KEYS[1], seq)}
+"""
+# KEYS: state, log. ARGV: limit, before (0: none). Returns seq, record, seq, record, ... newest first.
+_DECISIONS = """
+local bounds = redis.call('HMGET', KEYS[1], 'log_first', 'log_next')
+if not bounds[1] then
+    return {}
+end
+local newest = tonumber(bounds[2]) - 1
+if tonumber(ARGV[2]) > 0 then
+    newest = math.min(newest, tonumber(ARGV[2]) - 1)
+end
+local found = {}
+for seq = newest, math.max(tonumber(bounds[1]), newest - tonumber(ARGV[1]) + 1), -1 do
+    table.insert(found, seq)
+    table.insert(found, redis.call('HGET', KEYS[2], seq))
+end
+return found
 """
 _DELETE = """
 redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3], KEYS[4])
 return redis.call('DEL', KEYS[1])
 """
 
@@ -43,8 +98,10 @@ class RedisStateStore(StateStore):
     """Tenant state of ``namespace`` on the Redis server at a URL (closed by ``close``) or behind a client
     (left open: its owner closes it)."""
 
-    def __init__(self, url_or_client: str | Redis, namespace: str) -> None:
-        super().__init__(namespace)
+    def __init__(
+        self, url_or_client: str | Redis, namespace: str, decision_log_size: int = DEFAULT_DECISION_LOG_SIZE
+    ) -> None:
+        super().__init__(namespace, decision_log_size)
         if isinstance(url_or_client, str):
             try:
                 from redis import Redis
@@ -61,22 +118,38 @@ class RedisStateStore(StateStore):
         self._set_key = f"{self._prefix}:tenants"
         self._put_script = self._client.register_script(_PUT)
         self._delete_script = self._client.register_script(_DELETE)
+        self._decision_script = self._client.register_script(_DECISION)
+        self._decisions_script = self._client.register_script(_DECISIONS)
 
-    def _key(self, tenant: str) -> str:
-        return f"{self._prefix}:tenant:{tenant}"
+    def _keys(self, tenant: str) -> list[str]:
+        """The tenant's state hash, the tenants set, the tenant's log and its window index."""
+        prefix = self._prefix
+        return [f"{prefix}:tenant:{tenant}", self._set_key, f"{prefix}:log:{tenant}", f"{prefix}:logindex:{tenant}"]
 
     def _get(self, tenant: str) -> tuple[int, str] | None:
-        version, data = self._client.hmget(self._key(tenant), ["version", "data"])
+        version, data = self._client.hmget(self._keys(tenant)[0], ["version", "data"])
         return None if version is None or data is None else (int(version), _text(data))
 
-    def _put(self, tenant: str, text: str, expected_version: int) -> int:
-        ok, version = self._put_script(keys=[self._key(tenant), self._set_key], args=[expected_version, text, tenant])
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
+        pairs = [part for pair in (*log.amend, *log.append) for part in pair]
+        args = [expected_version, text, tenant, self.decision_log_size, len(log.amend), *pairs]
+        ok, version = self._put_script(keys=self._keys(tenant), args=args)
         if not ok:
             raise StateConflict(tenant, expected_version, int(version))
         return int(version)
 
+    def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
+        _, _, log, index = self._keys(tenant)
+        found = self._decision_script(keys=[log, index], args=[window])
+        return None if not found else (int(found[0]), _text(found[1]))
+
+    def _decisions(self, tenant: str, limit: int, before: int | None) -> list[tuple[int, str]]:
+        state, _, log, _ = self._keys(tenant)
+        found = self._decisions_script(keys=[state, log], args=[limit, before or 0])
+        return [(int(found[i]), _text(found[i + 1])) for i in range(0, len(found), 2)]
+
     def _delete(self, tenant: str) -> bool:
-        return bool(self._delete_script(keys=[self._key(tenant), self._set_key], args=[tenant]))
+        return bool(self._delete_script(keys=self._keys(tenant), args=[tenant]))
 
     def _tenants(self) -> list[str]:
         return [_text(member) for member in self._client.smembers(self._set_key)]

@@ -4,7 +4,7 @@ Durability: WAL journal with ``synchronous=FULL`` syncs the log on every commit,
 kill -9 or a power loss. ``put`` reads and writes inside ``BEGIN IMMEDIATE`` (the database write lock), so it is an
 atomic compare-and-set across threads and across processes; ``busy_timeout`` makes a second replica wait for the lock
 instead of failing. WAL needs shared memory, so replicas sharing the file must run on the same node (use the Redis
-store across nodes).
+store across nodes). The decision log is a second table, written in the put's transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
 from logad.state.store import StateConflict, StateStore
 
 BUSY_TIMEOUT_S = 30.0
@@ -25,15 +26,26 @@ CREATE TABLE IF NOT EXISTS tenant_state (
     version INTEGER NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (namespace, tenant)
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decision_log (
+    namespace TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    window_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (namespace, tenant, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS decision_log_by_window ON decision_log (namespace, tenant, window_id, seq);
 """
+# The seq of a window's latest record; parameters: namespace, tenant, window.
+_LATEST_SEQ = "SELECT MAX(seq) FROM decision_log WHERE namespace = ? AND tenant = ? AND window_id = ?"
 
 
 class SqliteStateStore(StateStore):
     """Tenant state of ``namespace`` in the SQLite database at ``path`` (created with its parent folders)."""
 
-    def __init__(self, path: str | Path, namespace: str) -> None:
-        super().__init__(namespace)
+    def __init__(self, path: str | Path, namespace: str, decision_log_size: int = DEFAULT_DECISION_LOG_SIZE) -> None:
+        super().__init__(namespace, decision_log_size)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -41,7 +53,7 @@ class SqliteStateStore(StateStore):
         self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute(_SCHEMA)
+        self._conn.executescript(_SCHEMA)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -62,7 +74,7 @@ class SqliteStateStore(StateStore):
             ).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _put(self, tenant: str, text: str, expected_version: int) -> int:
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
         key = (self.namespace, tenant)
         with self._write() as conn:
             row = conn.execute("SELECT version FROM tenant_state WHERE namespace = ? AND tenant = ?", key).fetchone()
@@ -74,12 +86,48 @@ class SqliteStateStore(StateStore):
                 "ON CONFLICT (namespace, tenant) DO UPDATE SET version = excluded.version, data = excluded.data",
                 (*key, stored + 1, text),
             )
+            self._write_log(conn, key, log)
         return stored + 1
+
+    def _write_log(self, conn: sqlite3.Connection, key: tuple[str, str], log: LogWrite) -> None:
+        """Amend, append, then drop what lies beyond the bound (inside the put's transaction)."""
+        for window, record in log.amend:
+            conn.execute(
+                f"UPDATE decision_log SET record = ? WHERE namespace = ? AND tenant = ? AND seq = ({_LATEST_SEQ})",
+                (record, *key, *key, window),
+            )
+        if not log.append:
+            return
+        (last,) = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM decision_log WHERE namespace = ? AND tenant = ?", key
+        ).fetchone()
+        conn.executemany(
+            "INSERT INTO decision_log (namespace, tenant, seq, window_id, record) VALUES (?, ?, ?, ?, ?)",
+            [(*key, last + i, window, record) for i, (window, record) in enumerate(log.append, 1)],
+        )
+        oldest_kept = last + len(log.append) - self.decision_log_size + 1
+        conn.execute("DELETE FROM decision_log WHERE namespace = ? AND tenant = ? AND seq < ?", (*key, oldest_kept))
+
+    def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT seq, record FROM decision_log WHERE namespace = ? AND tenant = ? AND seq = ({_LATEST_SEQ})",
+                (self.namespace, tenant, self.namespace, tenant, window),
+            ).fetchone()
+
+    def _decisions(self, tenant: str, limit: int, before: int | None) -> list[tuple[int, str]]:
+        with self._lock:
+            return self._conn.execute(
+                "SELECT seq, record FROM decision_log WHERE namespace = ? AND tenant = ? AND seq < ? "
+                "ORDER BY seq DESC LIMIT ?",
+                (self.namespace, tenant, before or 2**62, limit),
+            ).fetchall()
 
     def _delete(self, tenant: str) -> bool:
         with self._write() as conn:
             key = (self.namespace, tenant)
             cursor = conn.execute("DELETE FROM tenant_state WHERE namespace = ? AND tenant = ?", key)
+            conn.execute("DELETE FROM decision_log WHERE namespace = ? AND tenant = ?", key)
         return cursor.rowcount > 0
 
     def _tenants(self) -> list[str]:

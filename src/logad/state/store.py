@@ -1,7 +1,8 @@
-"""The tenant state store contract: one versioned JSON document per (namespace, tenant), written by compare-and-set.
+"""The tenant state store contract: one versioned JSON document per (namespace, tenant), written by compare-and-set,
+and beside it the tenant's bounded decision log, written in the same atomic step.
 
 The public methods validate their arguments and encode the document once; backends implement the ``_``-methods.
-Deleting a tenant resets its version to 0, the version of a tenant that has no state.
+Deleting a tenant resets its version to 0, the version of a tenant that has no state, and deletes its log.
 """
 
 from __future__ import annotations
@@ -9,10 +10,19 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from logad.errors import BadInputError, ConfigError, LogadError
+from logad.state.decision_log import (
+    DEFAULT_DECISION_LOG_SIZE,
+    LogWrite,
+    check_log_size,
+    decode_record,
+    encode_object,
+    encode_records,
+)
 from logad.tenants import check_tenant
 
 _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -48,34 +58,65 @@ def check_namespace(namespace: str) -> str:
 
 def encode_data(tenant: str, data: dict[str, Any]) -> str:
     """``data`` as compact JSON; BadInputError when it is not a JSON object of finite values."""
-    if not isinstance(data, dict):
-        raise BadInputError(f"state of tenant {tenant!r} must be a JSON object, got {type(data).__name__}")
-    try:
-        return json.dumps(data, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise BadInputError(f"state of tenant {tenant!r} is not JSON-serialisable: {exc}") from None
+    return encode_object(data, f"state of tenant {tenant!r}")
 
 
 class StateStore(ABC):
-    """Durable, shared per-tenant state of one ``namespace`` (e.g. a model name); safe to call from many threads."""
+    """Durable, shared per-tenant state of one ``namespace`` (e.g. a model name); safe to call from many threads.
 
-    def __init__(self, namespace: str) -> None:
+    Each tenant also has a decision log: records (JSON objects with a ``window`` id) numbered 1, 2, ... in the
+    order written, of which the newest ``decision_log_size`` are kept. It is written only by ``put``, in the same
+    atomic step as the state, so a log never holds a decision whose state change was lost, nor misses one that was
+    kept.
+    """
+
+    def __init__(self, namespace: str, decision_log_size: int = DEFAULT_DECISION_LOG_SIZE) -> None:
         self.namespace = check_namespace(namespace)
+        self.decision_log_size = check_log_size(decision_log_size)
 
     def get(self, tenant: str) -> TenantState:
         """The tenant's current state."""
         found = self._get(check_tenant(tenant))
         return TenantState(0, {}) if found is None else TenantState(found[0], json.loads(found[1]))
 
-    def put(self, tenant: str, data: dict[str, Any], expected_version: int) -> int:
+    def put(
+        self,
+        tenant: str,
+        data: dict[str, Any],
+        expected_version: int,
+        *,
+        append: Sequence[dict[str, Any]] = (),
+        amend: Sequence[dict[str, Any]] = (),
+    ) -> int:
         """Atomically replace the tenant's state if its version is still ``expected_version``; the new version.
 
-        Raises StateConflict (nothing written) when another writer changed the state since it was read.
+        In the same step, ``append`` adds records to the tenant's decision log (oldest dropped beyond the bound)
+        and ``amend`` replaces the latest record of each of its records' windows in place (e.g. to attach an
+        operator's verdict; a window without a record left is skipped). Raises StateConflict (nothing written,
+        log included) when another writer changed the state since it was read.
         """
         check_tenant(tenant)
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise BadInputError(f"expected_version must be an integer >= 0, got {expected_version!r}")
-        return self._put(tenant, encode_data(tenant, data), expected_version)
+        log = LogWrite(encode_records(tenant, append, "append"), encode_records(tenant, amend, "amend"))
+        return self._put(tenant, encode_data(tenant, data), expected_version, log)
+
+    def decision(self, tenant: str, window: str) -> dict[str, Any] | None:
+        """The latest logged record of ``window`` for ``tenant`` (with its ``seq``), or None when there is none."""
+        check_tenant(tenant)
+        if not isinstance(window, str):
+            raise BadInputError(f"a window id must be a string, not {type(window).__name__}")
+        found = self._decision(tenant, window)
+        return None if found is None else decode_record(*found)
+
+    def decisions(self, tenant: str, limit: int = 100, before: int | None = None) -> list[dict[str, Any]]:
+        """The tenant's logged records newest first (each with its ``seq``), at most ``limit``, only those with a
+        ``seq`` below ``before`` when given (the last page's smallest ``seq`` pages further back)."""
+        check_tenant(tenant)
+        for name, value, low in (("limit", limit, 1), ("before", before, 1)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise BadInputError(f"decision log {name} must be an integer >= {low}, got {value!r}")
+        return [decode_record(*found) for found in self._decisions(tenant, limit, before)]
 
     def delete(self, tenant: str) -> bool:
         """Remove the tenant's state; True when there was some."""
@@ -94,12 +135,20 @@ class StateStore(ABC):
         """(version, JSON text) of the tenant, or None when it has no state."""
 
     @abstractmethod
-    def _put(self, tenant: str, text: str, expected_version: int) -> int:
-        """Compare-and-set the tenant's JSON text; the new version, or StateConflict."""
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
+        """Compare-and-set the tenant's JSON text and write ``log`` with it; the new version, or StateConflict."""
+
+    @abstractmethod
+    def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
+        """(seq, JSON text) of the latest record of ``window``, or None."""
+
+    @abstractmethod
+    def _decisions(self, tenant: str, limit: int, before: int | None) -> list[tuple[int, str]]:
+        """(seq, JSON text) of up to ``limit`` records with a seq below ``before`` (any when None), newest first."""
 
     @abstractmethod
     def _delete(self, tenant: str) -> bool:
-        """Remove the tenant; True when it existed."""
+        """Remove the tenant and its decision log; True when it had state."""
 
     @abstractmethod
     def _tenants(self) -> list[str]:

@@ -2,12 +2,14 @@
 
 The document holds the tenant's open windows and the fields of its threshold policy state that moved away
 from the model's fitted state; each request reads it, advances
-it (windows completed by the request's lines, thresholds updated by their scores) and writes it back in one
-atomic put, so a request that fails half-way changes nothing.
+it (windows completed by the request's lines, thresholds updated by their scores, or operators' verdicts on past
+decisions) and writes it back in one atomic put, so a request that fails half-way changes nothing. The decision
+records written beside it (``record``) are what a later verdict (``feedback``) refers to.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from logad.streaming.windower import StreamWindower
 from logad.threshold import Decision, ThresholdPolicy, threshold_from_state
 
 STATE_FORMAT = 1
+ANOMALOUS, NORMAL = "anomalous", "normal"  # an operator's verdict on a window
 
 
 @dataclass
@@ -35,7 +38,14 @@ class TenantStream:
             "model_version": self.model_version,
             "windows": {},
             "threshold": {},
-            "counts": {"lines": 0, "rejected_lines": 0, "windows": 0, "anomalous": 0, "threshold_resets": 0},
+            "counts": {
+                "lines": 0,
+                "rejected_lines": 0,
+                "windows": 0,
+                "anomalous": 0,
+                "threshold_resets": 0,
+                "feedback": 0,
+            },
         }
 
     def current(self, stored: dict[str, Any]) -> dict[str, Any]:
@@ -71,19 +81,45 @@ class TenantStream:
         counts["anomalous"] += sum(d.anomalous for d in decisions)
         return decisions, {**state, "threshold": self._changed_fields(policy.state_dict()), "counts": counts}
 
+    def record(self, window: LogSequence, decision: Decision, now: float, keep_messages: bool) -> dict[str, Any]:
+        """What the decision log keeps of a decision (a non-finite score or threshold as None); the window's
+        messages only when a verdict will teach them to the detector (they are most of a record's size)."""
+        logged = {
+            "window": window.id,
+            "score": _finite(decision.score),
+            "threshold": _finite(decision.threshold),
+            "anomalous": decision.anomalous,
+            "events": len(window),
+            "model_version": self.model_version,
+            "time": now,
+        }
+        return {**logged, "messages": window.messages} if keep_messages else logged
+
+    def feedback(self, state: dict[str, Any], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The document after operators' verdicts on logged decisions (each record's ``score`` and ``verdict``,
+        ``normal`` or ``anomalous``), in order: the threshold moves so each score lands on its verdict's side."""
+        policy = self._policy(state)
+        for record in records:
+            policy.feedback(record["score"], record["verdict"] == ANOMALOUS)
+        counts = dict(state["counts"])
+        counts["feedback"] = counts.get("feedback", 0) + len(records)
+        return {**state, "threshold": self._changed_fields(policy.state_dict()), "counts": counts}
+
     def reset_threshold(self, state: dict[str, Any]) -> dict[str, Any]:
-        """The document with its threshold back at the model's fitted state (after an incident)."""
+        """The document with its threshold back at the model's fitted state (after an incident; operators'
+        verdicts are part of the threshold and go with it)."""
         counts = dict(state["counts"])
         counts["threshold_resets"] += 1
         return {**state, "threshold": {}, "counts": counts}
 
     def summary(self, state: dict[str, Any]) -> dict[str, Any]:
-        """What an operator inspects: threshold kind and value, open windows, counters."""
+        """What an operator inspects: threshold kind and value, the verdicts it holds, open windows, counters."""
         policy = self._policy(state)
         return {
             "model_version": state["model_version"],
             "threshold_kind": policy.kind,
             "threshold": policy.threshold(),
+            "verdicts": policy.verdicts.count,
             "open_windows": self.windower.open_windows(state["windows"]),
             **state["counts"],
         }
@@ -96,3 +132,8 @@ class TenantStream:
         """Only the fields that differ from the fitted state (DTPM's calibration network never does): a tenant's
         document stays small and so does every write."""
         return {key: value for key, value in policy_state.items() if self.fitted_threshold.get(key) != value}
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None for NaN and infinities (JSON has neither)."""
+    return value if math.isfinite(value) else None

@@ -1,67 +1,46 @@
-"""Threshold configuration, building a policy from validation scores, and rebuilding one from its state."""
+"""Every threshold kind by name: fitting one on validation scores, and rebuilding one from its state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from logad.errors import BadInputError
+from logad.threshold.config import KINDS, ThresholdConfig
 from logad.threshold.dtpm import DtpmThreshold
 from logad.threshold.ewma import EwmaThreshold
 from logad.threshold.policy import ThresholdPolicy
+from logad.threshold.spot import DspotThreshold, SpotThreshold
 from logad.threshold.static import StaticThreshold
 
-POLICIES: dict[str, type[StaticThreshold | EwmaThreshold | DtpmThreshold]] = {
-    cls.kind: cls for cls in (StaticThreshold, EwmaThreshold, DtpmThreshold)
+PolicyClass = type[StaticThreshold | EwmaThreshold | DtpmThreshold | SpotThreshold | DspotThreshold]
+POLICIES: dict[str, PolicyClass] = {
+    cls.kind: cls for cls in (StaticThreshold, EwmaThreshold, DtpmThreshold, SpotThreshold, DspotThreshold)
 }
-
-
-@dataclass(frozen=True)
-class ThresholdConfig:
-    """How to threshold scores: ``kind`` static, ewma or dtpm.
-
-    ``target_false_alarm_rate`` is the share of normal scores each kind lets through: the static quantile is
-    ``1 - target`` (unless ``static_value`` is given), the EWMA's z is calibrated to it (unless ``z`` is given)
-    and DTPM is trained to hold it on shifted streams. ``smoothing`` and ``anomaly_update`` set the EWMA fast
-    layer (see ``logad.threshold.ewma``); ``window``, ``hidden``, ``train_steps``, ``learning_rate`` and ``seed``
-    set DTPM's gated net and its training (see ``logad.threshold.dtpm``).
-    """
-
-    kind: str = "dtpm"
-    target_false_alarm_rate: float = 0.01
-    static_value: float | None = None
-    smoothing: float = 0.2
-    anomaly_update: str = "clip"
-    z: float | None = None
-    window: int = 50
-    hidden: int = 64
-    train_steps: int = 300
-    learning_rate: float = 0.01
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind not in POLICIES:
-            raise ValueError(f"kind must be one of {', '.join(POLICIES)}, not {self.kind!r}")
-        if self.train_steps < 0 or not self.learning_rate > 0.0:
-            raise ValueError(
-                f"need train_steps >= 0 and learning_rate > 0, not {self.train_steps}, {self.learning_rate}"
-            )
-        # The policies' constructors check the other fields, each rule in one place.
-        DtpmThreshold.from_config(self)
-        StaticThreshold.from_config(self)
+assert tuple(POLICIES) == KINDS, "config.KINDS lists the kinds in the order of POLICIES"
 
 
 def build_threshold(
-    config: ThresholdConfig, normal_scores: np.ndarray, anomalous_scores: np.ndarray | None = None
+    kind: str,
+    config: ThresholdConfig,
+    normal_scores: np.ndarray,
+    anomalous_scores: np.ndarray | None = None,
+    anchor: float | None = None,
 ) -> ThresholdPolicy:
-    """A policy of ``config.kind`` warmed up (and for DTPM trained) on validation scores, ready to stream."""
-    if config.kind == DtpmThreshold.kind:
-        return DtpmThreshold.fit(normal_scores, anomalous_scores, config)
-    policy = POLICIES[config.kind].from_config(config)
-    policy.warm_up(normal_scores)
-    return policy
+    """A policy of ``kind`` fitted on validation scores and started at ``anchor`` (default: the config's
+    ``static_value``, else the ``normal_quantile`` of the normal scores), ready to stream."""
+    if kind not in POLICIES:
+        raise BadInputError(f"unknown threshold kind {kind!r}; known kinds: {', '.join(POLICIES)}")
+    if anchor is None:
+        anchor = config.static_value
+    if anchor is None:
+        finite = np.asarray(normal_scores, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size == 0:
+            raise BadInputError(f"{kind} threshold fit: no finite validation scores and no static_value")
+        anchor = float(np.quantile(finite, config.normal_quantile))
+    return POLICIES[kind].fit(normal_scores, anomalous_scores, anchor, config)
 
 
 def threshold_from_state(state: dict[str, Any]) -> ThresholdPolicy:

@@ -3,6 +3,14 @@
 A policy is used the same way offline (test windows streamed in time order) and in serving (one instance per
 tenant and model, persisted through ``state_dict``). A score is anomalous when it is strictly greater than the
 threshold computed *before* the score was seen, so a decision never depends on the score itself or later ones.
+
+Every kind's threshold is its own ``base_threshold`` moved as an operator's verdicts ask (``Verdicts``): a window
+marked normal should end at or below the threshold, one marked anomalous above it. The threshold is the one that
+gets the fewest of the last ``MAX_VERDICTS`` verdicts wrong, the nearest to the base among those: a false alarm
+lifts it just to that window's score, a missed anomaly lowers it just below, and a verdict that contradicts an
+earlier one (a missed anomaly scoring below a false alarm) brings it back towards the base instead of flooding
+the tenant with alarms. Margins are taken against the base threshold when the verdict arrives, so they keep their
+meaning while a drift-following base moves.
 """
 
 from __future__ import annotations
@@ -30,6 +38,58 @@ class Decision:
     valid: bool
 
 
+MAX_VERDICTS = 50
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What operators said about past windows, newest last: ``(margin, anomalous)`` with ``margin`` the window's
+    score minus the base threshold when the verdict came; ``count`` is every verdict ever given."""
+
+    margins: tuple[tuple[float, bool], ...] = ()
+    count: int = 0
+
+    def apply(self, base: float) -> float:
+        """The threshold that gets the fewest verdicts wrong (a normal window above it, an anomalous one at or
+        below it), the nearest ``base`` among those."""
+        if not self.margins:
+            return base
+        candidates = {base} | {
+            math.nextafter(base + margin, -math.inf) if anomalous else base + margin
+            for margin, anomalous in self.margins
+        }
+        return min(candidates, key=lambda threshold: (self._wrong(base, threshold), abs(threshold - base)))
+
+    def _wrong(self, base: float, threshold: float) -> int:
+        return sum((base + margin > threshold) != anomalous for margin, anomalous in self.margins)
+
+    def add(self, margin: float, anomalous: bool) -> Verdicts:
+        """These verdicts and one more about a window ``margin`` above the base threshold."""
+        if not math.isfinite(margin):
+            raise BadInputError(f"a verdict needs a finite score margin, not {margin}")
+        return Verdicts((*self.margins, (float(margin), bool(anomalous)))[-MAX_VERDICTS:], self.count + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"margins": [[margin, anomalous] for margin, anomalous in self.margins], "count": self.count}
+
+    @classmethod
+    def from_dict(cls, kind: str, state: Any) -> Verdicts:
+        """Verdicts from ``to_dict``; BadInputError naming the field that does not fit."""
+        where = f"{kind} threshold state: verdicts"
+        if not isinstance(state, dict):
+            raise BadInputError(f"{where} must be a mapping, not {type(state).__name__}")
+        check_keys(state, f"{kind} verdicts", {"margins", "count"})
+        margins = state["margins"]
+        if not isinstance(margins, list) or len(margins) > MAX_VERDICTS:
+            raise BadInputError(f"{where}: margins must be a list of at most {MAX_VERDICTS} [margin, anomalous] pairs")
+        pairs = []
+        for pair in margins:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], bool)):
+                raise BadInputError(f"{where}: each margin must be a [number, true|false] pair, not {pair!r}")
+            pairs.append((read_float({"margin": pair[0]}, f"{kind} verdicts", "margin"), pair[1]))
+        return cls(tuple(pairs), read_int(state, f"{kind} verdicts", "count", len(pairs)))
+
+
 @dataclass(frozen=True)
 class StreamResult:
     """Per-score thresholds, anomaly flags and validity flags of a stream run through a policy."""
@@ -43,7 +103,8 @@ class ThresholdPolicy(ABC):
     """A threshold with state: ``update`` decides with the state before the score, then updates the state."""
 
     kind: ClassVar[str]
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
+    verdicts: Verdicts = Verdicts()
 
     def update(self, score: float) -> Decision:
         """Decide on ``score`` with the current threshold, then learn from it (non-finite scores are skipped)."""
@@ -55,13 +116,18 @@ class ThresholdPolicy(ABC):
         self._observe(score)
         return Decision(score, threshold, anomalous=anomalous, valid=True)
 
-    @abstractmethod
     def threshold(self) -> float:
-        """The threshold the next score is compared with."""
+        """The threshold the next score is compared with: the base threshold as the verdicts move it."""
+        return self.verdicts.apply(self.base_threshold())
+
+    def feedback(self, score: float, anomalous: bool) -> None:
+        """An operator's verdict on a scored window: ``anomalous`` False for a false alarm (the threshold rises
+        above ``score``), True for a missed or confirmed anomaly (the threshold stays or drops below it)."""
+        self.verdicts = self.verdicts.add(float(score) - self.base_threshold(), anomalous)
 
     @abstractmethod
-    def warm_up(self, normal_scores: np.ndarray) -> None:
-        """Initialise the state from validation scores of normal windows (non-finite ones are dropped)."""
+    def base_threshold(self) -> float:
+        """The kind's own threshold for the next score, before the verdicts' offset."""
 
     @abstractmethod
     def _observe(self, score: float) -> None:
@@ -77,7 +143,7 @@ class ThresholdPolicy(ABC):
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-serialisable state (plain floats, ints, strings, lists) tagged with ``kind`` and ``version``."""
-        return {"kind": self.kind, "version": self.version, **self._fields()}
+        return {"kind": self.kind, "version": self.version, **self._fields(), "verdicts": self.verdicts.to_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Replace the state with one from ``state_dict``; BadInputError (and no change) when it does not fit."""
@@ -90,7 +156,9 @@ class ThresholdPolicy(ABC):
                 f"{self.kind} threshold state has version {state.get('version')!r}; this logad reads version "
                 f"{self.version}"
             )
-        self._load_fields({k: v for k, v in state.items() if k not in ("kind", "version")})
+        verdicts = Verdicts.from_dict(self.kind, state.get("verdicts", Verdicts().to_dict()))
+        self._load_fields({k: v for k, v in state.items() if k not in ("kind", "version", "verdicts")})
+        self.verdicts = verdicts
 
 
 def run_stream(policy: ThresholdPolicy, scores: np.ndarray) -> StreamResult:

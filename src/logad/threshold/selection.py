@@ -1,10 +1,26 @@
-"""Choose a static threshold from validation scores, never from test data."""
+"""Choose the static threshold from validation scores, never from test data.
+
+Three cases, by what validation knows:
+
+* a supervised detector whose validation windows hold labelled normals and anomalies: the threshold with the best
+  F1 there;
+* otherwise, when at least ``MIN_LABELLED_NORMALS`` validation windows are labelled normal: the
+  ``normal_quantile`` of their scores (an unsupervised detector trained on normal windows is cut where normal
+  validation windows end, whatever anomalies validation also holds);
+* otherwise (no labels): the same quantile of the scores left after trimming those beyond Tukey's far-out fence
+  (``logad.threshold.robust``), so that the anomalies an unlabelled validation set holds (5-10% is common) do not
+  pull the threshold up into them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from logad.threshold.robust import trimmed_quantile
+
+MIN_LABELLED_NORMALS = 10
 
 
 @dataclass(frozen=True)
@@ -19,23 +35,30 @@ def choose_threshold(
     scores: np.ndarray,
     labels: np.ndarray | None,
     default: float,
+    supervised: bool = True,
     normal_quantile: float = 0.995,
 ) -> ThresholdChoice:
-    """Best-F1 threshold when validation holds both classes, else a high quantile of normal scores.
+    """The static threshold for ``scores`` (labels: 1 anomalous, 0 normal, -1 unknown; see the module docstring).
 
-    A window is anomalous when its score is strictly greater than the threshold.
-    """
+    A window is anomalous when its score is strictly greater than the threshold."""
     scores = np.asarray(scores, dtype=float)
     finite = np.isfinite(scores)
-    if labels is not None:
-        labels = np.asarray(labels)
-        has_label = finite & (labels >= 0)
-        if has_label.any() and 0 < labels[has_label].sum() < has_label.sum():
-            return _best_f1(scores[has_label], labels[has_label].astype(int))
-        finite &= labels != 1
-    if finite.any():
-        value = float(np.quantile(scores[finite], normal_quantile))
-        return ThresholdChoice(value, f"{normal_quantile:g} quantile of {int(finite.sum())} validation scores")
+    known = np.full(len(scores), -1) if labels is None else np.asarray(labels)
+    labelled = finite & (known >= 0)
+    if supervised and 0 < known[labelled].sum() < labelled.sum():
+        return _best_f1(scores[labelled], known[labelled].astype(int))
+    normal = finite & (known == 0)
+    if normal.sum() >= MIN_LABELLED_NORMALS:
+        value = float(np.quantile(scores[normal], normal_quantile))
+        return ThresholdChoice(value, f"{normal_quantile:g} quantile of {int(normal.sum())} normal validation scores")
+    unknown = finite & (known != 1)
+    if unknown.any():
+        value, trimmed = trimmed_quantile(scores[unknown], normal_quantile)
+        return ThresholdChoice(
+            value,
+            f"{normal_quantile:g} quantile of {int(unknown.sum()) - trimmed} unlabelled validation scores left after "
+            f"trimming {trimmed} beyond the far-out fence (Q3 + 3 IQR)",
+        )
     return ThresholdChoice(default, "default: validation set empty")
 
 

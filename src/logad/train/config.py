@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logad.parsing.preprocessor import PreprocessConfig
-from logad.threshold.factory import ThresholdConfig
+from logad.threshold.config import ThresholdConfig
 
 
 @dataclass
 class TrainConfig:
     """Settings shared by every detector; ``detector`` holds the detector's own config fields.
 
-    ``threshold`` configures the stateful policies fitted on validation scores (static, EWMA, DTPM); its
-    ``kind`` is the one `detect` and serving apply. ``preset`` names one of the detector's presets (e.g.
-    logsentry's "cpu"); ``detector`` fields override it.
+    ``threshold`` configures the threshold kinds fitted on validation scores (static, ewma, dtpm, spot, dspot)
+    and which one `detect` and serving apply (``auto``: the one training chooses). ``preset`` names one of the
+    detector's presets (e.g. logsentry's "cpu"); ``detector`` fields override it.
     ``validation_fraction`` is the share of the training part held out for early stopping and threshold
     choice. ``unsupervised_train_on``: "normal" trains unsupervised detectors on windows not labelled
     anomalous (as DeepLog/LogBERT do), "all" on every training window. ``seed`` is the run's seed: it becomes

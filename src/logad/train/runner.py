@@ -10,7 +10,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from logad.artifact import Manifest, new_model_version, save_artifact
+from logad.artifact import Manifest, load_artifact, new_model_version, save_artifact, write_artifact_thresholds
 from logad.config import config_from_dict, config_to_dict, merge_nested
 from logad.data.dataset import SESSIONS_FORMAT, DataSpec, load_windows
 from logad.data.prepared import read_source
@@ -22,11 +22,10 @@ from logad.errors import BadInputError, ConfigError
 from logad.eval.scoring import labels_of, metrics_for, score_windows
 from logad.eval.streaming import stream_metrics
 from logad.parsing.preprocessor import Preprocessor
-from logad.threshold.fitting import fit_threshold_policies
-from logad.threshold.selection import ThresholdChoice, choose_threshold
 from logad.train.checkpoints import CHECKPOINTS_DIR
 from logad.train.config import TrainConfig
 from logad.train.ranks import is_main_process, run_description
+from logad.train.thresholds import FittedThresholds, fit_thresholds
 
 
 @dataclass
@@ -61,16 +60,16 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
         measured = _fit_and_measure(request, config, detector, split, model_version)
         if measured is None:
             return None
-        metrics, choice, policies = measured
+        metrics, thresholds = measured
         manifest = Manifest(
             detector=request.detector,
             model_version=model_version,
             data=_data_record(request, data_spec, preprocessor.version),
             detector_config=config_dict["detector"],
-            threshold={"kind": config.threshold.kind, "value": choice.value, "how": choice.how},
+            threshold=thresholds.manifest_record(),
             metrics=metrics | {"read": loaded.summary()},
         )
-        save_artifact(request.out, manifest, detector, policies)
+        save_artifact(request.out, manifest, detector, thresholds.kinds.states)
         shutil.rmtree(Path(request.out) / CHECKPOINTS_DIR, ignore_errors=True)  # resume aids, done with
         return manifest
     finally:
@@ -91,10 +90,9 @@ def detector_config_for(cls: type, preset: str | None, overrides: dict[str, Any]
 
 def _fit_and_measure(
     request: TrainRequest, config: TrainConfig, detector: Detector, split: DataSplit, model_version: str
-) -> tuple[dict[str, Any], ThresholdChoice, dict[str, dict[str, Any]]] | None:
-    """Fit the preprocessor and detector, choose the static threshold and fit the stateful policies on validation
-    windows, measure on test windows (the policies on the test windows streamed in time order); None on ranks
-    other than 0 of a distributed run, which only help to fit."""
+) -> tuple[dict[str, Any], FittedThresholds] | None:
+    """Fit the preprocessor and detector, then ``measure`` it; None on ranks other than 0 of a distributed run,
+    which only help to fit."""
     preprocessor = detector.preprocessor
     train = _training_windows(split.train, detector.supervised, config.unsupervised_train_on)
     started = time.perf_counter()
@@ -106,21 +104,45 @@ def _fit_and_measure(
     train_seconds = time.perf_counter() - started
     if not is_main_process():
         return None
+    metrics, thresholds = measure(detector, split, config, request.show_progress)
+    extra = {"split": _split_counts(split, len(train)), "train_seconds": round(train_seconds, 3)}
+    return metrics | extra | {"training": run_description()}, thresholds
 
-    val_scores = score_windows(detector, split.validation, config.score_batch_size, request.show_progress)
-    val_labels = labels_of(split.validation) if detector.supervised else None
-    choice = choose_threshold(val_scores, val_labels, default=0.5 if detector.scores_are_probabilities else 0.0)
-    test_scores = score_windows(detector, split.test, config.score_batch_size, request.show_progress)
-    policies = fit_threshold_policies(config.threshold, val_scores, labels_of(split.validation), choice.value)
+
+def measure(
+    detector: Detector, split: DataSplit, config: TrainConfig, show_progress: bool = False
+) -> tuple[dict[str, Any], FittedThresholds]:
+    """Choose the static threshold, fit every threshold kind and choose the served one on the validation windows;
+    measure on the test windows (each kind on them streamed in time order)."""
+    val_scores = score_windows(detector, split.validation, config.score_batch_size, show_progress)
+    thresholds = fit_thresholds(
+        detector, split.validation, val_scores, config.threshold, config.score_batch_size, show_progress
+    )
+    anchor = thresholds.static.value
+    test_scores = score_windows(detector, split.test, config.score_batch_size, show_progress)
     metrics = {
-        "validation": metrics_for(val_scores, labels_of(split.validation), choice.value),
-        "test": metrics_for(test_scores, labels_of(split.test), choice.value),
-        "test_stream": stream_metrics(split.test, test_scores, labels_of(split.test), policies),
-        "split": _split_counts(split, len(train)),
-        "train_seconds": round(train_seconds, 3),
-        "training": run_description(),
+        "validation": metrics_for(val_scores, labels_of(split.validation), anchor),
+        "test": metrics_for(test_scores, labels_of(split.test), anchor),
+        "test_stream": stream_metrics(split.test, test_scores, labels_of(split.test), thresholds.kinds.states),
+        "served_kind": thresholds.served.kind,
     }
-    return metrics, choice, policies
+    return metrics, thresholds
+
+
+def refit_thresholds(directory: Path, split: DataSplit, config: TrainConfig, show_progress: bool = False) -> Manifest:
+    """Choose and fit a trained model's thresholds again on its validation windows (the detector unchanged), as
+    this logad would at the end of training: rewrites ``thresholds.json`` and the manifest's threshold and
+    measurements."""
+    model = load_artifact(directory)
+    try:
+        metrics, thresholds = measure(model.detector, split, config, show_progress)
+    finally:
+        model.detector.close()
+    manifest = model.manifest
+    manifest.threshold = thresholds.manifest_record()
+    manifest.metrics = manifest.metrics | metrics
+    write_artifact_thresholds(Path(directory), manifest, thresholds.kinds.states)
+    return manifest
 
 
 def _training_windows(train: list[LogSequence], supervised: bool, unsupervised_on: str) -> list[LogSequence]:

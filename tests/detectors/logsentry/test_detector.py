@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,48 @@ def test_tenants_only_see_their_own_rows(trained):
     assert detector.knowledge_base().count("default") == 6
 
 
+def test_feedback_becomes_a_row_of_its_tenant_that_the_next_vote_sees(trained):
+    detector, _ = trained
+    window = _windows(1, 4, offset=5000)[0]  # anomalous text: the training tenant's rows vote for it
+    copy = LogSequence("same-text", window.messages)
+    default_before = detector.explain([window, copy])
+    assert np.isnan(detector.score_components([window], "acme", 5)["p_knn"]).all()  # acme has no rows yet
+
+    for label in (0, 1, 0):  # a verdict, a changed mind, and back: each replaces the window's row
+        assert detector.learn_feedback([LogSequence(window.id, window.messages, label=label)], "acme") == 1
+        explained = detector.explain_tenant([window, copy], "acme")
+        assert [e["p_knn"] for e in explained] == [float(label)] * 2
+        assert [e["neighbours"][0]["id"] for e in explained] == [window.id] * 2
+        assert explained[0]["neighbours"][0]["label"] == label and explained[0]["neighbours"][0]["similarity"] > 0.99
+    assert detector.knowledge_base().count("acme") == 1
+    assert detector.explain([window, copy]) == default_before  # the training tenant's votes did not move
+    assert np.isnan(detector.score_components([window], "globex", 5)["p_knn"]).all()
+    with pytest.raises(BadInputError, match="label of 0 or 1"):
+        detector.learn_feedback([LogSequence("unlabelled", window.messages)], "acme")
+    detector.knowledge_base().drop_tenant("acme")
+
+
+def test_rows_less_similar_than_the_floor_do_not_vote(trained):
+    detector, _ = trained
+    judged = _windows(1, 4, offset=6000)[0]
+    detector.learn_feedback([LogSequence(judged.id, judged.messages, label=1)], "acme")
+    other = LogSequence("other", ["totally different text about disks", "and quotas"])
+    similarity = detector.knowledge_base().search("acme", detector.embeddings_of([other]), 1).similarities[0, 0]
+    floor = float(np.nextafter(np.float32(1.0), np.float32(0.0)))  # the same text scores 1 within float32
+    assert similarity < floor, "the test needs the other text to be less similar than the floor"
+    try:
+        detector.config = replace(detector.config, knn_min_similarity=floor)
+        parts = detector.score_components([judged, other], "acme", 5)
+        assert parts["p_knn"][0] == 1.0 and np.isnan(parts["p_knn"][1])  # no voter left: the classifier alone
+        assert detector.score_tenant([other], "acme")[0] == pytest.approx(parts["p_model"][1])
+        assert detector.explain_tenant([other], "acme")[0]["neighbours"] == []
+        detector.config = replace(detector.config, knn_min_similarity=None)
+        assert detector.score_components([other], "acme", 5)["p_knn"][0] == 1.0  # the lone row decides everything
+    finally:
+        detector.config = replace(detector.config, knn_min_similarity=LogSentryConfig.knn_min_similarity)
+        detector.knowledge_base().drop_tenant("acme")
+
+
 def test_save_load_round_trip_and_restart_from_another_process(trained, preprocessor):
     detector, model_dir = trained
     test = _windows(12, 4, offset=4000)
@@ -171,6 +214,8 @@ def test_bad_input_and_config_give_clear_errors(tiny_bert_dir, preprocessor, tmp
         )
     with pytest.raises(ValueError, match="beta"):
         _config(tiny_bert_dir, beta=1.5)
+    with pytest.raises(ValueError, match="knn_min_similarity"):
+        _config(tiny_bert_dir, knn_min_similarity=float("nan"))
     with pytest.raises(ConfigError, match="no preset 'gpu'"):
         detector_config_for(LogSentryDetector, "gpu", {})
     assert detector_config_for(LogSentryDetector, "cpu", {"k": 7}).k == 7

@@ -9,6 +9,7 @@ import time
 from logad.bench.html_report import write_html_report
 from logad.bench.registry import BenchResult, register_scenario
 from logad.bench.report import machine_facts, markdown_table, write_result
+from logad.bench.scenarios.contamination import contamination
 from logad.bench.scenarios.drift import drift
 from logad.bench.scenarios.few_labels import few_labels
 from logad.bench.scenarios.partial import partial_sessions
@@ -20,6 +21,7 @@ from logad.bench.suite.run import SUITE_SCENARIOS, SuiteRun
 
 _STEPS = {
     "standard": standard,
+    "contamination": contamination,
     "few-labels": few_labels,
     "unstable": unstable,
     "unseen-templates": unseen_templates,

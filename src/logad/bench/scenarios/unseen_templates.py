@@ -18,7 +18,18 @@ from logad.eval.scoring import labels_of
 from logad.parsing.preprocessor import Preprocessor
 from logad.train.config import TrainConfig
 
-_COLUMNS = ["dataset", "contender", "windows", "anomalies", "precision", "recall", "f1", "false alarms"]
+_COLUMNS = [
+    "dataset",
+    "contender",
+    "windows",
+    "anomalies",
+    "precision",
+    "recall",
+    "f1",
+    "false alarms",
+    "served kind",
+    "served f1",
+]
 
 
 @register_scenario("unseen-templates")
@@ -49,6 +60,8 @@ def unseen_templates(run: SuiteRun) -> BenchResult:
                     "recall": metrics["recall"],
                     "f1": metrics["f1"],
                     "false alarms": metrics["fp"],
+                    "served kind": metrics["served"]["kind"],
+                    "served f1": metrics["served"]["f1"],
                 }
             )
     return BenchResult(

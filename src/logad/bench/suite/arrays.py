@@ -7,8 +7,6 @@ from logad.bench.common import slug
 EMBEDDINGS_BEFORE = "embeddings/before"
 EMBEDDINGS_AFTER = "embeddings/after"
 EMBEDDINGS_LABELS = "embeddings/labels"
-DRIFT_LABELS = "drift/labels"
-DRIFT_POINT = "drift/point"
 
 
 def labels_key(dataset: str) -> str:
@@ -26,11 +24,17 @@ def threshold_key(dataset: str, contender: str) -> str:
     return f"threshold/{slug(dataset)}/{contender}"
 
 
-def drift_scores_key(contender: str) -> str:
-    """A contender's scores of the drift log's test windows, in time order."""
-    return f"drift/scores/{contender}"
+def drift_key(stream: str, what: str) -> str:
+    """What the drift scenario saves once per stream: ``labels`` (test windows in time order) or ``point`` (the
+    index of the first window after the drift point)."""
+    return f"drift/{stream}/{what}"
 
 
-def drift_trace_key(contender: str, kind: str) -> str:
-    """The threshold a policy of ``kind`` applied to each of those windows."""
-    return f"drift/threshold/{contender}/{kind}"
+def drift_scores_key(stream: str, contender: str) -> str:
+    """A contender's scores of a drift stream's windows, in time order."""
+    return f"drift/{stream}/scores/{contender}"
+
+
+def drift_trace_key(stream: str, contender: str, kind: str) -> str:
+    """The threshold a policy of ``kind`` applied to each window of a drift stream (without feedback)."""
+    return f"drift/{stream}/threshold/{contender}/{kind}"

@@ -5,7 +5,8 @@ A cached model is reused when its artifact is complete and matches the request: 
 equals the resolved one (preset, overrides, seed), and ``bench-key.json`` beside it holds the same detector, training
 config and data (SHA-256 of the log and label files, window spec, split). Otherwise, or with ``--retrain`` (once
 per run), it is trained again; a finished stale artifact is removed first, an unfinished run's epoch checkpoints
-are kept for resuming.
+are kept for resuming. Thresholds are not part of the key: a reused model whose thresholds were fitted by another
+logad or threshold config gets them fitted again on its validation windows, as training would fit them now.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from typing import Any
 from logad.artifact import MANIFEST, LoadedModel, Manifest, load_artifact, read_manifest
 from logad.bench.common import Dataset, slug
 from logad.bench.suite.contenders import Contender
+from logad.bench.suite.data import split_of
 from logad.bench.suite.run import SuiteRun
 from logad.config import config_to_dict
 from logad.detectors.registry import get_detector_class
 from logad.errors import LogadError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, detector_config_for, train_model
+from logad.train.runner import TrainRequest, detector_config_for, refit_thresholds, train_model
+from logad.train.thresholds import thresholds_are_current
 
 KEY_FILE = "bench-key.json"
 
@@ -66,6 +69,8 @@ def fit(run: SuiteRun, contender: Contender, dataset: Dataset) -> Fitted:
     forced = run.retrain and out not in run.fresh
     manifest = _cached_manifest(out)
     if manifest is not None and not forced and manifest.detector_config == detector_config and _stored_key(out) == key:
+        if not thresholds_are_current(manifest.threshold, config.threshold):
+            manifest = refit_thresholds(out, split_of(dataset), config, run.show_progress)
         return Fitted(contender, out, manifest, trained=False)
     if manifest is not None:
         shutil.rmtree(out)
@@ -109,7 +114,7 @@ def loaded(fitted: Fitted) -> Iterator[LoadedModel]:
 def _key(contender: Contender, dataset: Dataset, config: TrainConfig) -> dict[str, Any]:
     return {
         "detector": contender.detector,
-        "train": config_to_dict(dataclasses.replace(config, detector={})),
+        "train": _without_thresholds(config_to_dict(dataclasses.replace(config, detector={}))),
         "data": {
             "logs": _digest(Path(dataset.logs)),
             "labels": _digest(Path(dataset.labels)) if dataset.labels else None,
@@ -125,7 +130,15 @@ def _cached_manifest(out: Path) -> Manifest | None:
 
 def _stored_key(out: Path) -> dict[str, Any] | None:
     path = out / KEY_FILE
-    return read_json_object(path, "bench model key") if path.is_file() else None
+    if not path.is_file():
+        return None
+    key = read_json_object(path, "bench model key")
+    return {**key, "train": _without_thresholds(key.get("train", {}))}
+
+
+def _without_thresholds(train: dict[str, Any]) -> dict[str, Any]:
+    """The training config without its threshold section (refitted instead of retrained when it changes)."""
+    return {name: value for name, value in train.items() if name != "threshold"}
 
 
 def _digest(path: Path) -> str:

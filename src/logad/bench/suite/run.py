@@ -13,7 +13,16 @@ from logad.bench.suite.contenders import CONTENDERS, Contender, select_contender
 from logad.bench.suite.data import DRIFT_BLOCKS, drift_dataset, standard_datasets
 from logad.data.shared import shared_data_dir
 
-SUITE_SCENARIOS = ("standard", "few-labels", "unstable", "unseen-templates", "drift", "partial", "speed")
+SUITE_SCENARIOS = (
+    "standard",
+    "contamination",
+    "few-labels",
+    "unstable",
+    "unseen-templates",
+    "drift",
+    "partial",
+    "speed",
+)
 """The suite's scenarios in the order `logad bench suite` runs them."""
 
 

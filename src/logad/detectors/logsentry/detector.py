@@ -38,6 +38,7 @@ RETRIEVAL_ENCODER_DIR = "retrieval_encoder"
 CLASSIFIER_ENCODER_DIR = "classifier_encoder"
 HEAD_FILE = "classifier_head.pt"
 STATE_FILE = "logsentry.json"
+FEEDBACK_SOURCE = "feedback"  # knowledge-base source of an operator's verdict: feedback/<window id>
 
 
 @register_detector
@@ -48,6 +49,7 @@ class LogSentryDetector(Detector):
     config_class = LogSentryConfig
     supervised = True
     scores_are_probabilities = True
+    learns_from_feedback = True
     presets = PRESETS
 
     def __init__(self, config: LogSentryConfig, preprocessor: Preprocessor) -> None:
@@ -121,6 +123,21 @@ class LogSentryDetector(Detector):
         embeddings = self._embeddings(texts, show_progress)
         return self.knowledge_base().write(tenant, source, texts, [seq.id for seq in chosen], embeddings, labels[keep])
 
+    def learn_feedback(self, sequences: Sequence[LogSequence], tenant: str) -> int:
+        """Each window with its corrected label becomes a row of ``tenant``'s own knowledge-base partition, under a
+        source of its own (``feedback/<window id>``) so that a later verdict on the same window replaces its row.
+        The next vote sees it: only p_model and embeddings are cached, and neither depends on the rows."""
+        unlabelled = [seq.id for seq in sequences if seq.label not in (0, 1)]
+        if unlabelled:
+            raise BadInputError(f"feedback windows need a label of 0 or 1; window {unlabelled[0]!r} has none")
+        kb = self.knowledge_base()
+        texts = self._texts(sequences)
+        vectors = self._embeddings(texts)
+        return sum(
+            kb.write(tenant, f"{FEEDBACK_SOURCE}/{seq.id}", [text], [seq.id], vector[None], [seq.label])
+            for seq, text, vector in zip(sequences, texts, vectors, strict=True)
+        )
+
     # ---- inference ------------------------------------------------------------------------------------------
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
         return self.score_tenant(sequences, self.config.tenant)
@@ -142,6 +159,7 @@ class LogSentryDetector(Detector):
             position = {text: i for i, text in enumerate(distinct)}
             rows = [position[text] for text in texts]
             hits = self.knowledge_base().search(tenant, self._embeddings(distinct), k)
+            hits = hits.at_least(self.config.knn_min_similarity)
             p_knn = knn_probability(hits.similarities, hits.labels, self.config.knn_temperature, hits.windows)[rows]
             hits = (hits, rows)
         return {"p_model": p_model, "p_knn": p_knn, "hits": hits}
