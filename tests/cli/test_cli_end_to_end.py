@@ -87,6 +87,9 @@ def test_quickstart_runs_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["tenant-1"]["n"] == 600 and (tmp_path / "detections.json").is_file()
+    served = summary["served_threshold"]
+    assert served["why"].startswith(served["kind"]) and f"served with the {served['kind']} threshold" in result.stderr
+    assert summary["tenant-1"]["f1"] >= summary["tenant-1 static"]["f1"] - 0.02
 
 
 def test_real_hdfs_and_bgl(shared_data, tmp_path):
