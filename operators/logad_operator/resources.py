@@ -37,6 +37,13 @@ ANNOTATION_TRAINING_HASH = "logad.io/training-hash"
 ANNOTATION_STORAGE_URI = "logad.io/storage-uri"
 ANNOTATION_PREVIOUS_STORAGE_URI = "logad.io/previous-storage-uri"
 ANNOTATION_PREVIOUS_MODEL_URI = "logad.io/previous-model-uri"
+# Set by the operator on the InferenceService when it rolls a run out: that run's Workflow (each is rolled out once).
+ANNOTATION_ROLLED_OUT = "logad.io/rolled-out-workflow"
+# KServe (>= 0.15): "true" keeps the InferenceService but runs none of its pods.
+ANNOTATION_STOP = "serving.kserve.io/stop"
+# The label Helm's charts (this one's included) put on what a release renders: such an object has its owner.
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+HELM_RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class Owner:
         """Labels put on every child object."""
         return {
             "app.kubernetes.io/part-of": "logad",
-            "app.kubernetes.io/managed-by": MANAGED_BY,
+            MANAGED_BY_LABEL: MANAGED_BY,
             LABEL_NAME: self.name,
             LABEL_UID: self.uid,
             LABEL_TENANT: tenant,

@@ -32,39 +32,44 @@ class OperatorSettings:
 
     ``data_claim`` / ``data_mount``: the shared ReadWriteMany volume and where the pipeline's pods mount it (the
     pipeline's ``ClusterSettings.volume_claim`` / ``mount_path``: its roll-out step derives the model's
-    ``pvc://`` URI from them). ``operator_data_dir``: where this operator mounts the same volume, needed only to
-    hand ``spec.training.config`` to the pipeline as a file. ``state_secret``: the Secret key holding the
-    transformers' state store URL (Redis for replicas on several nodes; it may carry a password, so the operator
-    only ever refers to it); unset means SQLite on the data volume. ``milvus_uri``: the knowledge base whose tenant
-    rows are dropped when a LogSentry LogDetector is deleted (empty skips that) and which LogSentry servers open;
-    ``milvus_token`` is the operator's own token for that clean-up, ``milvus_token_secret`` the Secret key the
-    servers read theirs from.
+    ``pvc://`` URI from them). ``state_secret``: the Secret key holding the transformers' state store URL (Redis
+    for replicas on several nodes; it may carry a password, so the operator only ever refers to it); unset means
+    SQLite on the data volume. ``milvus_uri``: the knowledge base whose tenant rows are dropped when a LogSentry
+    LogDetector is deleted (empty skips that) and which the predictors open; ``milvus_token`` is the operator's own
+    token for that clean-up, ``milvus_token_secret`` the Secret key the predictors read theirs from.
+    ``serving_gpu_image``: the CUDA build of the server for predictors that ask for GPUs (it replaces the
+    ServingRuntime's CPU image); by default the serving image's tag with ``-gpu`` appended, the images' naming
+    (images/README.md). ``prometheus_scraping``: annotate InferenceServices so that KServe adds Prometheus scrape
+    annotations to their pods, as the chart's (``serving.metrics.prometheusScraping``).
     """
 
     serving_image: str = "ghcr.io/logad/server:0.1.0"
+    serving_gpu_image: str = "ghcr.io/logad/server:0.1.0-gpu"
     serving_runtime: str = "logad"
     data_claim: str = "logad-data"
     data_mount: str = "/data"
-    operator_data_dir: str = ""
     state_secret: SecretRef | None = None
     milvus_uri: str = ""
     milvus_token: str = ""
     milvus_token_secret: SecretRef | None = None
     reconcile_interval: float = 30.0
+    prometheus_scraping: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> OperatorSettings:
         defaults = cls()
         interval = env.get("LOGAD_RECONCILE_INTERVAL", "")
+        serving_image = env.get("LOGAD_SERVING_IMAGE", defaults.serving_image)
         return cls(
-            serving_image=env.get("LOGAD_SERVING_IMAGE", defaults.serving_image),
+            serving_image=serving_image,
+            serving_gpu_image=env.get("LOGAD_SERVING_GPU_IMAGE") or f"{serving_image}-gpu",
             serving_runtime=env.get("LOGAD_SERVING_RUNTIME", defaults.serving_runtime),
             data_claim=env.get("LOGAD_DATA_CLAIM", defaults.data_claim),
             data_mount=env.get("LOGAD_DATA_MOUNT", defaults.data_mount).rstrip("/"),
-            operator_data_dir=env.get("LOGAD_OPERATOR_DATA_DIR", ""),
             state_secret=SecretRef.from_env(env, "LOGAD_STATE_SECRET", default_key="url"),
             milvus_uri=env.get("LOGAD_MILVUS_URI", ""),
             milvus_token=env.get("LOGAD_MILVUS_TOKEN", ""),
             milvus_token_secret=SecretRef.from_env(env, "LOGAD_MILVUS_TOKEN_SECRET", default_key="token"),
             reconcile_interval=float(interval) if interval else defaults.reconcile_interval,
+            prometheus_scraping=env.get("LOGAD_PROMETHEUS_SCRAPING", "").lower() == "true",
         )

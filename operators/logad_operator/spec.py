@@ -6,20 +6,27 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from croniter import croniter
 
+from logad.detectors.registry import available_detectors
 from logad.threshold.config import KINDS
+from logad_operator.placement import GPU, Resources, Scheduling
 
-DETECTORS = ("baseline", "logsentry", "bertloganom", "logllm")
+DETECTORS = tuple(available_detectors())  # every detector logad registers has a WorkflowTemplate logad-train-<name>
 THRESHOLDS = KINDS  # the transformer's --threshold choices; unset: the kind training chose
 PROTOCOLS = ("v1", "v2")
+SCHEDULING = ("nodeSelector", "tolerations", "affinity", "runtimeClassName", "priorityClassName")  # serving.*
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 # Generated Workflow names add "-" and 5 characters; they must stay valid 63-character label values.
 MAX_SERVICE_NAME = 57
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+# A Kubernetes quantity (apimachinery resource.Quantity's canonical forms), as the CRD's schema has it.
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
 
 
 class SpecError(ValueError):
@@ -47,13 +54,20 @@ class Training:
     min_f1: float = 0.0
     config: dict[str, Any] | None = None
     suspend: bool = False
+    resources: Resources = field(default_factory=Resources)
 
 
 @dataclass(frozen=True)
 class Serving:
+    """How the InferenceService serves: ``resources`` and ``scheduling`` are the predictor's (the model server, where
+    GPUs go), ``transformer_resources`` the transformer's (CPU work: parsing, windows, thresholds)."""
+
     threshold: str = ""
     replicas: int = 1
     protocol: str = "v1"
+    resources: Resources = field(default_factory=Resources)
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    transformer_resources: Resources = field(default_factory=Resources)
 
 
 @dataclass(frozen=True)
@@ -99,8 +113,8 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
             f"the InferenceService name {name!r} must be at most {MAX_SERVICE_NAME} lowercase letters, digits or '-'",
         )
     data = fields.section("data", {"logs", "format", "labels", "window"}, required=True)
-    training = fields.section("training", {"schedule", "preset", "minF1", "config", "suspend"})
-    serving = fields.section("serving", {"threshold", "replicas", "protocol"})
+    training = fields.section("training", {"schedule", "preset", "minF1", "config", "suspend", "resources"})
+    serving = fields.section("serving", {"threshold", "replicas", "protocol", "transformer", *SCHEDULING, "resources"})
     schedule = training.string("schedule")
     if schedule and not croniter.is_valid(schedule):
         raise SpecError("spec.training.schedule", f"{schedule!r} is not a cron expression")
@@ -119,11 +133,21 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
             min_f1=training.number("minF1", 0.0, 1.0, default=0.0),
             config=training.mapping("config"),
             suspend=training.boolean("suspend"),
+            resources=training.resources("resources"),
         ),
         serving=Serving(
             threshold=serving.choice("threshold", THRESHOLDS),
             replicas=serving.integer("replicas", minimum=1, default=1),
             protocol=serving.choice("protocol", PROTOCOLS) or "v1",
+            resources=serving.resources("resources"),
+            scheduling=Scheduling(
+                node_selector=serving.string_map("nodeSelector"),
+                tolerations=tuple(serving.object_list("tolerations")),
+                affinity=serving.mapping("affinity"),
+                runtime_class_name=serving.string("runtimeClassName"),
+                priority_class_name=serving.string("priorityClassName"),
+            ),
+            transformer_resources=serving.section("transformer", {"resources"}).resources("resources"),
         ),
         model_version=fields.string("modelVersion"),
     )
@@ -186,6 +210,40 @@ class _Fields:
         if value is not None and not isinstance(value, bool):
             raise SpecError(f"{self.path}.{key}", f"must be true or false, got {value!r}")
         return bool(value)
+
+    def string_map(self, key: str) -> dict[str, str]:
+        values = self.mapping(key) or {}
+        if not all(isinstance(value, str) for value in values.values()):
+            raise SpecError(f"{self.path}.{key}", "must map names to strings")
+        return values
+
+    def object_list(self, key: str) -> list[dict[str, Any]]:
+        value = self._get(key, False) or []
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise SpecError(f"{self.path}.{key}", "must be a list of objects")
+        return [dict(item) for item in value]
+
+    def resources(self, key: str) -> Resources:
+        """Requests and limits: Kubernetes quantities; GPUs whole, and a GPU request equal to its limit (Kubernetes
+        does not overcommit extended resources)."""
+        section = self.section(key, {"requests", "limits"})
+        requests, limits = (section.quantities(kind) for kind in ("requests", "limits"))
+        for kind, values in (("requests", requests), ("limits", limits)):
+            if GPU in values and not values[GPU].isdigit():
+                raise SpecError(f"{section.path}.{kind}.{GPU}", f"must be a whole number, got {values[GPU]!r}")
+        if GPU in requests and GPU in limits and requests[GPU] != limits[GPU]:
+            raise SpecError(f"{section.path}.requests.{GPU}", f"must equal limits.{GPU} (GPUs are not overcommitted)")
+        return Resources(requests, limits)
+
+    def quantities(self, key: str) -> dict[str, str]:
+        values = self.mapping(key) or {}
+        quantities = {}
+        for name, value in values.items():
+            text = str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+            if not isinstance(text, str) or not re.fullmatch(QUANTITY_PATTERN, text):
+                raise SpecError(f"{self.path}.{key}.{name}", f"must be a Kubernetes quantity, got {value!r}")
+            quantities[name] = text
+        return quantities
 
     def mapping(self, key: str) -> dict[str, Any] | None:
         value = self._get(key, False)

@@ -1,16 +1,11 @@
-"""The parameters each WorkflowTemplate ``logad-train-<detector>`` declares, taken from the rendered templates in
-``pipelines/generated/<detector>.yaml`` (a test keeps this table equal to them): the operator sends no other."""
+"""The WorkflowTemplate ``logad-train-<detector>`` each detector trains with, and the parameters it declares: the
+pipeline's parameters and the cluster-only ones (``logad.pipeline.spec.PARAMETERS`` + ``CLUSTER_PARAMETERS``), which
+``logad pipeline render`` declares in every template of ``pipelines/generated/``; a test keeps the two equal. The
+operator sends no other parameter."""
 
 from __future__ import annotations
 
-_COMMON = ("logs", "format", "labels", "window", "split", "preset", "config", "min_f1", "tenant", "workdir", "registry")
-
-TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "baseline": _COMMON,
-    "bertloganom": _COMMON,
-    "logllm": _COMMON,
-    "logsentry": _COMMON,
-}
+from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS
 
 
 def template_name(detector: str) -> str:
@@ -18,4 +13,5 @@ def template_name(detector: str) -> str:
 
 
 def declared_parameters(detector: str) -> tuple[str, ...]:
-    return TEMPLATE_PARAMETERS[detector]
+    """The parameters of ``detector``'s template (the same for every detector)."""
+    return PARAMETERS + CLUSTER_PARAMETERS

@@ -1,8 +1,10 @@
 """One Argo WorkflowTemplate per detector, rendered with Hera from the steps in `logad.pipeline.spec`.
 
-Each step is a container running the same `logad` command the local runner runs; training steps run distributed
-(torchrun in the pod for one node, a Kubeflow Trainer TrainJob for several); after the model is registered, the
-tenant's InferenceService is patched to the new version (KServe rolls it out).
+Each step is a container running the same `logad` command the local runner runs; training steps run under torchrun
+(in the step's pod for one node, as a Kubeflow Trainer TrainJob for several); after the model is registered, a run
+that names a tenant patches the tenant's InferenceService to the new version (KServe rolls it out). Every pod is
+PodSecurity ``restricted`` (`logad_pipelines.pods`), a run is bounded by ``activeDeadlineSeconds`` and its finished
+pods are garbage-collected (``podGC``), so a hung run cannot block its LogDetector for good.
 """
 
 from __future__ import annotations
@@ -14,24 +16,50 @@ from hera.workflows import DAG, Container, Parameter, Resource, RetryStrategy, W
 from hera.workflows import models as m
 
 from logad.detectors.registry import available_detectors
-from logad.pipeline.spec import MODEL, PARAMETERS, PipelineParams, Step, pipeline_steps
+from logad.pipeline.spec import (
+    CLUSTER_PARAMETERS,
+    MODEL,
+    PARAMETERS,
+    TRAINING_RESOURCES,
+    PipelineParams,
+    Step,
+    pipeline_steps,
+)
+from logad_pipelines import pods
 from logad_pipelines.settings import ClusterSettings
+from logad_pipelines.trainjob import training_runtime, trainjob_step
 
-VOLUME = "data"
-TRAINJOB_API = "trainer.kubeflow.org/v1alpha1"
-KSERVE_API = "serving.kserve.io/v1beta1"
+INFERENCE_SERVICES = "inferenceservices.serving.kserve.io"
+# The transformer's container and the variable KServe mounts its model from (its first: an invariant the chart's
+# and the operator's InferenceServices keep, so that a JSON patch can address it).
+TRANSFORMER_CONTAINER = "/spec/transformer/containers/0"
+STORAGE_URI_ENV = "STORAGE_URI"
+# "/" in a key is "~1" in a JSON pointer (RFC 6901).
+MODEL_URI_ANNOTATION = "logad.io~1model-uri"
+# A run rolls out only when it names a tenant (Argo skips the task when this is false after substitution).
+WHEN_TENANT = "'{{workflow.parameters.tenant}}' != ''"
+# One node: torchrun in the step's pod, its process count from PET_NPROC_PER_NODE ("--" keeps torchrun from
+# taking logad options that prefix its own: --logs would match --logs-specs).
+STANDALONE = ["torchrun", "--standalone", "--nnodes=1", "-m", "logad", "--"]
 
 
 def _defaults(settings: ClusterSettings) -> dict[str, str]:
-    """Workflow parameter defaults: the local defaults, with run folders on the shared volume."""
+    """Workflow parameter defaults: the local defaults, with run folders on the shared volume, no tenant (a run
+    without one registers under the registry's default tenant and rolls out nowhere) and no per-run resources."""
     defaults = PipelineParams(logs="", format="").values()
     defaults["workdir"] = f"{settings.mount_path}/runs/{{{{workflow.name}}}}"
     defaults["registry"] = f"{settings.mount_path}/registry"
+    defaults["tenant"] = ""
+    defaults[TRAINING_RESOURCES] = "{}"
     return defaults
 
 
+def _tag(name: str) -> str:
+    return f"{{{{workflow.parameters.{name}}}}}"
+
+
 def _placeholders() -> dict[str, str]:
-    return {name: f"{{{{workflow.parameters.{name}}}}}" for name in PARAMETERS}
+    return {name: _tag(name) for name in PARAMETERS}
 
 
 def _retry(settings: ClusterSettings) -> RetryStrategy:
@@ -40,102 +68,76 @@ def _retry(settings: ClusterSettings) -> RetryStrategy:
     return RetryStrategy(limit=settings.retries, retry_policy="OnError", backoff=backoff)
 
 
-def _resources(settings: ClusterSettings, training: bool) -> m.ResourceRequirements:
-    requests = {"cpu": m.Quantity(settings.cpu), "memory": m.Quantity(settings.memory)}
-    limits = (
-        {"nvidia.com/gpu": m.Quantity(str(settings.gpus_per_node))} if training and settings.gpus_per_node else None
-    )
-    return m.ResourceRequirements(requests=requests, limits=limits)
+def _labels(step: Step) -> dict[str, str]:
+    labels = {pods.LABEL_STEP: step.name}
+    if step.distributed:
+        labels[pods.LABEL_TRAINING] = "true"
+    if step.knowledge_base:
+        labels[pods.LABEL_KNOWLEDGE_BASE] = "true"
+    return labels
 
 
-def _mounts(settings: ClusterSettings) -> list[m.VolumeMount]:
-    return [m.VolumeMount(name=VOLUME, mount_path=settings.mount_path)]
-
-
-def _launcher(settings: ClusterSettings) -> list[str]:
-    """The command that starts `logad` in a one-node training pod."""
-    if settings.processes_per_node == 1:
-        return ["logad"]
-    # "--" keeps torchrun from taking logad options that prefix its own (--logs would match --logs-specs).
-    processes = f"--nproc-per-node={settings.processes_per_node}"
-    return ["torchrun", "--standalone", "--nnodes=1", processes, "-m", "logad", "--"]
-
-
-def _container(step: Step, settings: ClusterSettings) -> Container:
-    training = step.distributed
+def _container(step: Step, detector: str, settings: ClusterSettings) -> Container:
+    """A step in its own pod; a training step runs torchrun with the detector's training resources and placement."""
+    env = pods.environment(settings, step.knowledge_base)
+    if step.distributed:
+        training = settings.training_for(detector)
+        env.append({"name": pods.PROCESSES_ENV, "value": str(training.processes)})
+        where = pods.placement(training)
+        command, requirements = STANDALONE, pods.resources(training.resources, training.gpus)
+    else:
+        training, where = None, {}
+        command, requirements = ["logad"], pods.resources(settings.step_resources)
     return Container(
         name=step.name,
+        labels=_labels(step),
         image=settings.image,
         image_pull_policy=settings.image_pull_policy,
-        command=_launcher(settings) if training else ["logad"],
+        command=command,
         args=step.command(_placeholders()),
-        volume_mounts=_mounts(settings),
-        resources=_resources(settings, training),
-        node_selector=settings.node_selector or None,
-        tolerations=[m.Toleration.parse_obj(t) for t in settings.tolerations] or None,
+        env=[m.EnvVar.model_validate(variable) for variable in env],
+        volume_mounts=[m.VolumeMount.model_validate(mount) for mount in pods.volume_mounts(settings, training)],
+        volumes=[m.Volume.model_validate(volume) for volume in pods.shm_volumes(training)] if training else None,
+        resources=m.ResourceRequirements.model_validate(requirements),
+        security_context=m.SecurityContext.model_validate(pods.container_security()),
+        node_selector=where.get("nodeSelector"),
+        tolerations=[m.Toleration.model_validate(t) for t in where.get("tolerations", [])] or None,
+        affinity=m.Affinity.model_validate(where["affinity"]) if "affinity" in where else None,
+        priority_class_name=where.get("priorityClassName"),
+        pod_spec_patch=pods.pod_spec_patch(settings, training, _tag(TRAINING_RESOURCES) if training else ""),
         retry_strategy=_retry(settings),
     )
 
 
-def _trainjob(step: Step, settings: ClusterSettings) -> Resource:
-    """A multi-node training step: create a TrainJob running the step's command on every node and wait for it."""
-    resources = {"requests": {"cpu": settings.cpu, "memory": settings.memory}}
-    if settings.gpus_per_node:
-        resources["limits"] = {"nvidia.com/gpu": settings.gpus_per_node}
-    pod_spec = {
-        "volumes": [{"name": VOLUME, "persistentVolumeClaim": {"claimName": settings.volume_claim}}],
-        "containers": [{"name": "node", "volumeMounts": [{"name": VOLUME, "mountPath": settings.mount_path}]}],
-        "serviceAccountName": settings.service_account,
-    }
-    if settings.node_selector:
-        pod_spec["nodeSelector"] = settings.node_selector
-    if settings.tolerations:
-        pod_spec["tolerations"] = settings.tolerations
-    manifest = {
-        "apiVersion": TRAINJOB_API,
-        "kind": "TrainJob",
-        "metadata": {"generateName": f"{{{{workflow.name}}}}-{step.name}-"},
-        "spec": {
-            "runtimeRef": {"name": settings.runtime},
-            "trainer": {
-                "image": settings.image,
-                "command": ["logad", *step.command(_placeholders())],
-                "numNodes": settings.nodes,
-                "numProcPerNode": settings.processes_per_node,
-                "resourcesPerNode": resources,
-            },
-            "podTemplateOverrides": [{"targetJobs": [{"name": "node"}], "spec": pod_spec}],
-        },
-    }
-    return Resource(
-        name=step.name,
-        action="create",
-        set_owner_reference=True,
-        manifest=yaml.safe_dump(manifest, sort_keys=False),
-        success_condition='status.conditions.#(type=="Complete").status == True',
-        failure_condition='status.conditions.#(type=="Failed").status == True',
-        retry_strategy=_retry(settings),
-    )
+def _step_template(step: Step, detector: str, settings: ClusterSettings) -> Container | Resource:
+    if step.distributed and settings.training_for(detector).nodes > 1:
+        return trainjob_step(step, detector, settings, step.command(_placeholders()), _retry(settings))
+    return _container(step, detector, settings)
 
 
 def _roll_out(detector: str, settings: ClusterSettings) -> Resource:
-    """Point the tenant's InferenceService for ``detector`` at the registered model (KServe rolls it out)."""
+    """Point the tenant's InferenceService for ``detector`` at the registered model (KServe rolls it out): one JSON
+    patch (RFC 6902, applied whole or not at all) moves the predictor's ``storageUri`` and the transformer's
+    ``STORAGE_URI`` together, since the transformer reads the model's thresholds from its own mount; its ``test``
+    op refuses a service whose transformer does not hold ``STORAGE_URI`` first (the chart's and the operator's
+    do). A JSON patch names no object, so ``flags`` name it (Argo's executor runs ``kubectl patch --type json
+    --patch-file <manifest> <flags>``, workflow/executor/resource.go)."""
     params = _placeholders()
     in_volume = f"{{{{=sprig.trimPrefix('{settings.mount_path}', workflow.parameters.workdir)}}}}/model"
-    manifest = {
-        "apiVersion": KSERVE_API,
-        "kind": "InferenceService",
-        "metadata": {
-            "name": f"{settings.inference_service_prefix}-{params['tenant']}-{detector}",
-            "annotations": {"logad.io/model-uri": MODEL.format(**params)},
-        },
-        "spec": {"predictor": {"model": {"storageUri": f"pvc://{settings.volume_claim}{in_volume}"}}},
-    }
+    uri = f"pvc://{settings.volume_claim}{in_volume}"
+    storage_env = f"{TRANSFORMER_CONTAINER}/env/0"
+    operations = [
+        {"op": "test", "path": f"{storage_env}/name", "value": STORAGE_URI_ENV},
+        {"op": "replace", "path": "/spec/predictor/model/storageUri", "value": uri},
+        {"op": "replace", "path": f"{storage_env}/value", "value": uri},
+        {"op": "add", "path": f"/metadata/annotations/{MODEL_URI_ANNOTATION}", "value": MODEL.format(**params)},
+    ]
     return Resource(
         name="roll-out",
         action="patch",
-        merge_strategy="merge",
-        manifest=yaml.safe_dump(manifest, sort_keys=False),
+        merge_strategy="json",
+        flags=[INFERENCE_SERVICES, f"{settings.inference_service_prefix}-{params['tenant']}-{detector}"],
+        manifest=yaml.safe_dump(operations, sort_keys=False),
         retry_strategy=_retry(settings),
     )
 
@@ -145,41 +147,41 @@ def workflow_template(detector: str, settings: ClusterSettings | None = None) ->
     settings = settings or ClusterSettings()
     steps = pipeline_steps(detector)
     defaults = _defaults(settings)
+    pull_secrets = [m.LocalObjectReference(name=name) for name in settings.image_pull_secrets]
     with WorkflowTemplate(
         name=f"logad-train-{detector}",
         entrypoint="pipeline",
         service_account_name=settings.service_account,
-        arguments=[Parameter(name=name, value=defaults[name]) for name in PARAMETERS],
-        volumes=[
-            m.Volume(
-                name=VOLUME,
-                persistent_volume_claim=m.PersistentVolumeClaimVolumeSource(claim_name=settings.volume_claim),
-            )
-        ],
+        arguments=[Parameter(name=name, value=defaults[name]) for name in PARAMETERS + CLUSTER_PARAMETERS],
+        volumes=[m.Volume.model_validate(volume) for volume in pods.pod_volumes(settings)],
+        security_context=m.PodSecurityContext.model_validate(pods.pod_security(settings)),
+        image_pull_secrets=pull_secrets or None,
+        active_deadline_seconds=settings.active_deadline_seconds,
+        pod_gc=m.PodGC(strategy=settings.pod_gc),
         labels={"app.kubernetes.io/part-of": "logad", "logad.io/detector": detector},
     ) as template:
-        templates = {
-            step.name: _trainjob(step, settings)
-            if step.distributed and settings.nodes > 1
-            else _container(step, settings)
-            for step in steps
-        }
+        templates = {step.name: _step_template(step, detector, settings) for step in steps}
         roll_out = _roll_out(detector, settings)
         with DAG(name="pipeline"):
             tasks = {name: node() for name, node in templates.items()}
             for step in steps:
                 for dependency in step.depends:
                     tasks[dependency] >> tasks[step.name]
-            tasks["register"] >> roll_out()
+            tasks["register"] >> roll_out(when=WHEN_TENANT)
     return template
 
 
 def render_all(out_dir: Path, settings: ClusterSettings | None = None) -> list[Path]:
-    """Write ``<detector>.yaml`` for every detector into ``out_dir``; returns the files written."""
+    """Write ``<detector>.yaml`` for every detector into ``out_dir``: its WorkflowTemplate and, when it trains on
+    several nodes, the TrainingRuntime its TrainJobs run on (a second YAML document); returns the files written."""
+    settings = settings or ClusterSettings()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for detector in available_detectors():
         path = out_dir / f"{detector}.yaml"
-        path.write_text(workflow_template(detector, settings).to_yaml(), encoding="utf-8")
+        text = workflow_template(detector, settings).to_yaml()
+        if settings.training_for(detector).nodes > 1:
+            text += "---\n" + yaml.safe_dump(training_runtime(detector, settings), sort_keys=False)
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

@@ -104,6 +104,20 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def load_config_source(source: str) -> dict[str, Any]:
+    """A run config given as ``source``: an inline JSON object (text starting with ``{``: how the cluster's
+    pipelines get a LogDetector's ``spec.training.config`` without a file on a shared volume) or a file path."""
+    if not source.lstrip().startswith("{"):
+        return load_config_file(source)
+    try:
+        data = json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"inline config is not a valid JSON object: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"inline config must be a JSON object, not {type(data).__name__}")
+    return data
+
+
 def apply_overrides(data: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
     """``data`` with ``KEY=VALUE`` assignments applied: dotted keys reach into nested mappings, values are YAML
     (``detector.skip_stages=[all]``, ``seed=3``, ``detector.encoder=bert-base-uncased``)."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from k8s_rules import podsecurity
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "logad"
@@ -49,6 +52,25 @@ class Helm:
         assert result.returncode == 0, result.stderr
         return [document for document in yaml.safe_load_all(result.stdout) if document]
 
+    def with_template(self, copy: Path, template: str, *options: str) -> dict:
+        """What one more ``template`` renders to in a ``copy`` of the chart: for output `helm template` does not
+        show (NOTES.txt) and for helpers no template of the chart includes yet."""
+        if not copy.exists():
+            shutil.copytree(CHART, copy)
+            shutil.copy(copy / "templates" / "NOTES.txt", copy / "files" / "notes.txt")
+        (copy / "templates" / "zz-test.yaml").write_text(template)
+        args = ["template", RELEASE, str(copy), "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION]
+        for api_version in API_VERSIONS:
+            args += ["--api-versions", api_version]
+        result = self.run(*args, "--show-only", "templates/zz-test.yaml", *options)
+        assert result.returncode == 0, result.stderr
+        return yaml.safe_load(result.stdout)
+
+    def notes(self, copy: Path, *options: str) -> str:
+        """NOTES.txt as `helm install` prints it, rendered through ``tpl`` into a ConfigMap of a chart copy."""
+        template = 'kind: ConfigMap\ndata:\n  notes: {{ tpl (.Files.Get "files/notes.txt") . | quote }}\n'
+        return self.with_template(copy, template, *options)["data"]["notes"]
+
 
 def of_kind(objects: list[dict], kind: str) -> list[dict]:
     return [obj for obj in objects if obj["kind"] == kind]
@@ -66,30 +88,19 @@ def is_builtin(obj: dict) -> bool:
 
 
 def pods(objects: list[dict]) -> Iterator[tuple[str, dict, dict]]:
-    """``(where, pod labels, pod spec)`` of every pod the objects make: workload templates, Pods and
-    InferenceService components (KServe turns a component's spec into its pods' spec and adds its labels)."""
-    for obj in objects:
-        where = f"{obj['kind']}/{obj['metadata']['name']}"
-        if obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet", "Job"):
-            yield where, obj["spec"]["template"]["metadata"]["labels"], obj["spec"]["template"]["spec"]
-        elif obj["kind"] == "Pod":
-            yield where, obj["metadata"]["labels"], obj["spec"]
-        elif obj["kind"] == "InferenceService":
-            for component in ("predictor", "transformer", "explainer"):
-                if component in obj["spec"]:
-                    spec = obj["spec"][component]
-                    yield f"{where}.{component}", spec.get("labels", {}), spec
+    """``(where, pod labels, pod spec)`` of every pod the objects make: workload templates, Pods, InferenceService
+    components (KServe turns a component's spec into its pods' spec and adds its labels; a predictor's ``model``
+    becomes its ServingRuntime's container) and Trainer runtimes."""
+    for where, metadata, spec in podsecurity.pods(objects):
+        yield where, metadata.get("labels", {}), spec
 
 
 def containers(objects: list[dict]) -> Iterator[tuple[str, dict, dict]]:
-    """``(where, pod spec, container)`` of every container and init container, counting an InferenceService
-    predictor's ``model`` (KServe merges it into its ServingRuntime's container) and every ServingRuntime container
-    (with the runtime's spec as the pod spec)."""
+    """``(where, pod spec, container)`` of every container and init container of those pods, and every
+    ServingRuntime container (with the runtime's spec as the pod spec)."""
     for where, _, spec in pods(objects):
         for container in spec.get("initContainers", []) + spec.get("containers", []):
             yield f"{where}/{container['name']}", spec, container
-        if "model" in spec:
-            yield f"{where}/model", spec, spec["model"]
     for runtime in of_kind(objects, "ServingRuntime"):
         where = f"ServingRuntime/{runtime['metadata']['namespace']}/{runtime['metadata']['name']}"
         for container in runtime["spec"]["containers"]:

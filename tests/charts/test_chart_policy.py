@@ -107,6 +107,7 @@ def test_rbac_is_least_privilege(objects):
     assert operator == {
         "logdetectors": {"get", "list", "watch", "patch", "update"},
         "logdetectors/status": {"get", "patch", "update"},
+        "logdetectors/finalizers": {"update"},  # blockOwnerDeletion on its children (tests/operators)
         "workflows": {"create", "get", "list", "watch", "patch", "delete"},
         "inferenceservices": {"create", "get", "list", "watch", "patch", "update", "delete"},
         "events": {"create"},
@@ -142,17 +143,21 @@ def test_operator_runs_standalone_in_its_namespaces(default_objects, production_
     assert env_of(container)["LOGAD_MILVUS_URI"]["value"] == "http://milvus.milvus:19530"
 
 
-def test_operator_mounts_the_data_claim_and_gets_its_settings(default_objects, production_objects):
+def test_operator_names_the_data_claim_mounts_none_and_gets_its_settings(default_objects, production_objects):
+    """The runs mount the claim; the operator only names it (a run's config goes inline, fault: a team namespace's
+    run could not read a file on the operator namespace's claim)."""
     for objects in (default_objects, production_objects):
         spec = one(objects, "Deployment", "logad-operator")["spec"]["template"]["spec"]
         (container,) = spec["containers"]
-        claim = one(objects, "PersistentVolumeClaim", "logad-data")["metadata"]["name"]
-        volumes = {volume["name"]: volume for volume in spec["volumes"]}
-        mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
-        assert volumes["data"]["persistentVolumeClaim"] == {"claimName": claim} and mounts["data"] == "/data"
+        (claim,) = [
+            pvc["metadata"]["name"]
+            for pvc in of_kind(objects, "PersistentVolumeClaim")
+            if pvc["metadata"]["namespace"] == NAMESPACE and pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+        ]
+        assert [volume["name"] for volume in spec["volumes"]] == ["tmp"]
         env = env_of(container)
+        assert "LOGAD_OPERATOR_DATA_DIR" not in env
         assert {name: env[name]["value"] for name in env if "value" in env[name]}.items() >= {
-            "LOGAD_OPERATOR_DATA_DIR": "/data",
             "LOGAD_DATA_CLAIM": claim,
             "LOGAD_DATA_MOUNT": "/data",
             "LOGAD_SERVING_IMAGE": "ghcr.io/logad/server:0.1.0",
@@ -242,7 +247,7 @@ def test_sqlite_refuses_several_transformer_replicas_and_knative(helm: Helm):
 
 
 def test_redis_state_comes_from_a_secret(helm: Helm, production_objects):
-    for name in ("logad-team-a-logsentry", "logad-team-b-logllm"):
+    for name in ("logad-shared-logsentry", "logad-shared-logllm"):
         spec, transformer = _component(production_objects, name, "transformer")
         assert transformer["args"][transformer["args"].index("--state") + 1] == "$(LOGAD_STATE_URL)"
         assert env_of(transformer)["LOGAD_STATE_URL"]["valueFrom"] == {
@@ -251,13 +256,17 @@ def test_redis_state_comes_from_a_secret(helm: Helm, production_objects):
         assert "deploymentStrategy" not in spec and "state" not in {v["name"] for v in spec["volumes"]}
         assert transformer["args"][-2:] == ["--tokens-dir", "/var/run/logad/tokens"]
         assert {"name": "tokens", "mountPath": "/var/run/logad/tokens", "readOnly": True} in transformer["volumeMounts"]
-    assert [pvc["metadata"]["name"] for pvc in of_kind(production_objects, "PersistentVolumeClaim")] == ["logad-data"]
+    claims = {
+        (pvc["metadata"]["namespace"], pvc["metadata"]["name"])
+        for pvc in of_kind(production_objects, "PersistentVolumeClaim")
+    }
+    assert claims == {(namespace, "logad-data") for namespace in ("logad", "team-a", "team-b")}  # no state volume
     result = helm.template("--set", "state.backend=redis")
     assert result.returncode != 0 and "state.redis.existingSecret is required" in result.stderr
 
 
 def test_gpu_predictor_gets_the_gpu_image_placement_and_milvus(production_objects):
-    spec, predictor = _component(production_objects, "logad-team-b-logllm", "predictor")
+    spec, predictor = _component(production_objects, "logad-shared-logllm", "predictor")
     assert predictor["runtime"] == "logad-gpu"
     gpu_runtime = _runtime_container(production_objects, "logad-gpu")
     assert gpu_runtime["image"] == "ghcr.io/logad/server:0.1.0-gpu"
@@ -267,7 +276,7 @@ def test_gpu_predictor_gets_the_gpu_image_placement_and_milvus(production_object
     assert spec["tolerations"][0]["key"] == "nvidia.com/gpu"
     env = env_of(predictor)
     assert env["LOGAD_MILVUS_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
-    _, cpu_predictor = _component(production_objects, "logad-team-a-logsentry", "predictor")
+    _, cpu_predictor = _component(production_objects, "logad-shared-logsentry", "predictor")
     assert cpu_predictor["runtime"] == "logad" and "nvidia.com/gpu" not in cpu_predictor["resources"]["limits"]
     assert _runtime_container(production_objects, "logad")["image"] == "ghcr.io/logad/server:0.1.0"
     egress = one(production_objects, "NetworkPolicy", "logad-operator-egress")["spec"]["egress"]
@@ -276,7 +285,7 @@ def test_gpu_predictor_gets_the_gpu_image_placement_and_milvus(production_object
 
 @pytest.mark.parametrize(
     ("fixture", "isvc", "token"),
-    [("default_objects", "shared-baseline", False), ("production_objects", "logad-team-a-logsentry", True)],
+    [("default_objects", "shared-baseline", False), ("production_objects", "logad-shared-logsentry", True)],
 )
 def test_helm_test_posts_to_the_first_transformer(request, fixture, isvc, token):
     (pod,) = of_kind(request.getfixturevalue(fixture), "Pod")

@@ -5,14 +5,27 @@ Argo models for WorkflowTemplates (which are also the very files `logad pipeline
 from __future__ import annotations
 
 import copy
+import json
 
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from chart_helpers import API_VERSIONS, CHART, GENERATED, KUBE_VERSION, PRODUCTION_VALUES, Helm, is_builtin, of_kind
+from chart_helpers import (
+    API_VERSIONS,
+    CHART,
+    GENERATED,
+    KUBE_VERSION,
+    NAMESPACE,
+    PRODUCTION_VALUES,
+    RELEASE,
+    Helm,
+    is_builtin,
+    of_kind,
+)
 from chart_schemas import argo_unknown_fields, inference_service_schema, serving_runtime_schema
 
+from k8s_rules import argo
 from logad.detectors.registry import available_detectors
 
 
@@ -88,24 +101,87 @@ def test_workflow_template_copies_are_byte_identical_to_the_generated_ones():
 
 
 def test_rendered_workflow_templates_are_the_generated_ones_and_validate_strictly(default_objects, production_objects):
+    """With the default values the chart's settings are the renderer's defaults: each WorkflowTemplate is the
+    generated file plus its namespace and the chart's labels. Every rendered one validates strictly against Argo's
+    schema and every {{...}} tag in it resolves (tests/k8s_rules/argo.py)."""
     generated = {d: yaml.safe_load((GENERATED / f"{d}.yaml").read_text()) for d in available_detectors()}
-    rendered = {
-        obj["metadata"]["labels"]["logad.io/detector"]: obj for obj in of_kind(default_objects, "WorkflowTemplate")
-    }
-    assert rendered == generated  # Argo's {{...}} expressions reached the output unevaluated
-    for template in rendered.values():
-        assert argo_unknown_fields(template) == []
-    production = of_kind(production_objects, "WorkflowTemplate")
-    assert sorted(obj["metadata"]["name"] for obj in production) == ["logad-train-logllm", "logad-train-logsentry"]
-
-
-def test_the_pipeline_service_account_and_volume_are_the_ones_the_templates_name(default_objects):
     for template in of_kind(default_objects, "WorkflowTemplate"):
-        claims = {volume["persistentVolumeClaim"]["claimName"] for volume in template["spec"]["volumes"]}
-        assert template["spec"]["serviceAccountName"] in {
-            sa["metadata"]["name"] for sa in of_kind(default_objects, "ServiceAccount")
-        }
-        assert claims <= {pvc["metadata"]["name"] for pvc in of_kind(default_objects, "PersistentVolumeClaim")}
+        meta = template["metadata"]
+        detector = meta["labels"]["logad.io/detector"]
+        assert meta["namespace"] == NAMESPACE and meta["labels"]["app.kubernetes.io/instance"] == RELEASE
+        labels = {key: meta["labels"][key] for key in generated[detector]["metadata"]["labels"]}
+        assert {**template, "metadata": {"name": meta["name"], "labels": labels}} == generated[detector]
+    assert len(of_kind(default_objects, "WorkflowTemplate")) == len(generated)
+    production = of_kind(production_objects, "WorkflowTemplate")
+    assert sorted((t["metadata"]["namespace"], t["metadata"]["name"]) for t in production) == [
+        (namespace, f"logad-train-{detector}")
+        for namespace in ("logad", "team-a", "team-b")
+        for detector in ("logllm", "logsentry")
+    ]
+    for template in of_kind(default_objects, "WorkflowTemplate") + production:
+        assert argo_unknown_fields(template) == []
+        assert argo.unresolved_references(template) == []
+
+
+def _steps(objects: list[dict], namespace: str, detector: str) -> dict[str, dict]:
+    (template,) = [
+        t
+        for t in of_kind(objects, "WorkflowTemplate")
+        if (t["metadata"]["namespace"], t["metadata"]["name"]) == (namespace, f"logad-train-{detector}")
+    ]
+    template = argo.substitute(template)  # a run with the default parameters: podSpecPatch is JSON then
+    return {step["name"]: step for step in template["spec"]["templates"]} | {"": template}
+
+
+def test_chart_values_reach_the_pipeline_steps(production_objects):
+    """Fault 4 (and 8, 10) through Helm: the trainer image, pull secrets, deadline and pod GC, LogLLM's GPUs with its
+    placement, /dev/shm and runtime class on its stages only, and Milvus on LogSentry's knowledge-base steps."""
+    logllm = _steps(production_objects, "team-a", "logllm")
+    spec = logllm[""]["spec"]
+    assert spec["imagePullSecrets"] == [{"name": "ghcr-pull"}] and spec["activeDeadlineSeconds"] == 43200
+    assert spec["podGC"] == {"strategy": "OnPodSuccess"}
+    stage = logllm["stage-3"]
+    assert stage["container"]["image"] == "ghcr.io/example-org/logad-trainer:0.1.0"
+    assert stage["container"]["resources"] == {
+        "requests": {"cpu": "8", "memory": "48Gi"},
+        "limits": {"memory": "64Gi", "nvidia.com/gpu": "1"},
+    }
+    assert {"name": "PET_NPROC_PER_NODE", "value": "1"} in stage["container"]["env"]
+    assert (
+        stage["nodeSelector"] == {"nvidia.com/gpu.present": "true"} and stage["priorityClassName"] == "logad-training"
+    )
+    assert stage["tolerations"][0]["key"] == "nvidia.com/gpu"
+    assert json.loads(stage["podSpecPatch"])["runtimeClassName"] == "nvidia"
+    assert stage["volumes"] == [{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "8Gi"}}]
+    prepare = logllm["prepare"]
+    assert "nodeSelector" not in prepare and "nvidia.com/gpu" not in prepare["container"]["resources"]["limits"]
+    assert "runtimeClassName" not in json.loads(prepare["podSpecPatch"])
+    logsentry = _steps(production_objects, "team-b", "logsentry")
+    for step, opens_kb in (("pre-train", True), ("evaluate", True), ("knowledge-base", True), ("register", False)):
+        env = {variable["name"]: variable for variable in logsentry[step]["container"]["env"]}
+        assert ("LOGAD_MILVUS_URI" in env) is opens_kb, step
+        if opens_kb:
+            assert env["LOGAD_MILVUS_URI"]["value"] == "http://milvus.milvus:19530"
+            assert env["LOGAD_MILVUS_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
+        assert "nvidia.com/gpu" not in logsentry[step]["container"]["resources"].get("limits", {})
+
+
+def test_the_executor_patch_can_be_left_to_the_workflow_controller_configmap(helm: Helm):
+    """Without the executor patch, only the training steps keep one: for the run's resources (main container)."""
+    run_resources = {"containers": [{"name": "main", "resources": {}}]}
+    objects = helm.render("--set", "pipeline.executorSecurityPatch=false")
+    for template in of_kind(objects, "WorkflowTemplate"):
+        for step in argo.substitute(template)["spec"]["templates"]:
+            training = step.get("metadata", {}).get("labels", {}).get("logad.io/training") == "true"
+            assert (json.loads(step["podSpecPatch"]) if "podSpecPatch" in step else None) == (
+                run_resources if training else None
+            ), step["name"]
+    objects = helm.render(
+        "--set", "pipeline.executorSecurityPatch=false", "--set", "pipeline.training.runtimeClassName=gvisor"
+    )
+    steps = _steps(objects, NAMESPACE, "baseline")
+    assert json.loads(steps["train"]["podSpecPatch"]) == run_resources | {"runtimeClassName": "gvisor"}
+    assert "podSpecPatch" not in steps["prepare"]
 
 
 def test_rendering_fails_clearly_without_kserve_or_argo(helm: Helm):
@@ -118,7 +194,25 @@ def test_rendering_fails_clearly_without_kserve_or_argo(helm: Helm):
     assert helm.template("--set", "prerequisites.check=false", api_versions=()).returncode == 0
 
 
-def test_values_are_checked_against_the_schema(helm: Helm):
-    for bad in ("operator.replicas=2", "images.server.tag=latest", "state.backend=memory", "deployments[0].detector=x"):
-        result = helm.template("--set", bad)
-        assert result.returncode != 0 and "values don't meet the specifications of the schema" in result.stderr, bad
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ("operator.replicas=2", "operator: Additional property replicas"),
+        ("images.server.tag=latest", "images.server.tag"),
+        ("state.backend=memory", "state.backend"),
+        ("deployments[0].detector=x", "deployments.0.detector"),
+        ("images.trainer.tag=latest", "images.trainer.tag"),
+        ("pipeline.training.gpus=-1", "pipeline.training.gpus"),
+        ("pipeline.detectors.logllm.gpuz=1", "pipeline.detectors.logllm: Additional property gpuz"),
+        ("pipeline.detectors.nosuch.gpus=1", 'pipeline.detectors: Property name of "nosuch"'),
+        ("pipeline.training.shmSize=lots", "pipeline.training.shmSize"),
+        ("pipeline.podGC=Never", "pipeline.podGC"),
+        ("pipeline.activeDeadlineSeconds=0", "pipeline.activeDeadlineSeconds"),
+        ("seedModel.path=../etc", "seedModel.path"),
+        ("serving.autoscaling.scaleMetric=gpu", "serving.autoscaling.scaleMetric"),
+    ],
+)
+def test_bad_values_fail_with_a_schema_error_naming_the_field(helm: Helm, bad: str, named: str):
+    result = helm.template("--set", bad)
+    assert result.returncode != 0 and "values don't meet the specifications of the schema" in result.stderr, bad
+    assert named in result.stderr, result.stderr

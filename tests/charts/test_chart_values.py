@@ -12,7 +12,7 @@ from chart_helpers import CHART
 from logad.detectors.registry import available_detectors
 
 _KEY = re.compile(r"^(?P<indent>\s*)(?:- )?(?P<key>[A-Za-z][\w./-]*):")
-_FREE_FORM = ("requests", "limits", "matchLabels", "nodeSelector")  # maps whose keys are data, not settings
+_FREE_FORM = ("requests", "limits", "matchLabels", "nodeSelector", "labels")  # maps whose keys are data, not settings
 
 
 def _schema_objects(node: object, path: str = "") -> Iterator[tuple[str, dict]]:

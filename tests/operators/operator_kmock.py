@@ -160,6 +160,11 @@ class Client:
     def detector(self, name: str) -> dict[str, Any] | None:
         return self.get(LOG_DETECTORS, name)
 
+    def history(self, kind: Kind, name: str) -> list[dict[str, Any]]:
+        """Every version ``kind/name`` has had, oldest first."""
+        key = (kmock.resource(kind.group, kind.version, kind.plural), NAMESPACE, name)
+        return [copy.deepcopy(dict(version)) for version in self.server.objects[key].history if version is not None]
+
     def versions(self) -> dict[tuple[str, str], tuple[int, Any]]:
         """Every stored object (events aside) with its number of versions and content: equal means untouched."""
         return {

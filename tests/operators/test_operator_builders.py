@@ -1,4 +1,4 @@
-"""The pure builders: InferenceService, Workflow, template parameters, volume layout and training config."""
+"""The pure builders: InferenceService, Workflow, template parameters, volume layout and settings."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
-from logad_operator import layout
+from logad.detectors.registry import available_detectors
+from logad.pipeline.spec import TRAINING_RESOURCES
 from logad_operator.compare import contains
 from logad_operator.inference_service import build_inference_service, inference_service_spec
 from logad_operator.resources import Owner
 from logad_operator.settings import OperatorSettings, SecretRef
 from logad_operator.spec import SpecError, parse_spec
-from logad_operator.templates import TEMPLATE_PARAMETERS, declared_parameters
-from logad_operator.training_config import write_training_config
+from logad_operator.templates import declared_parameters
 from logad_operator.workflow import Previous, build_workflow, workflow_parameters
 
 GENERATED = Path(__file__).resolve().parents[2] / "pipelines" / "generated"
@@ -39,7 +39,7 @@ def spec(**changes: Any):
 def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
     uri = "pvc://logad-data/runs/team-space/logad-team-a-logsentry/r1/model"
     settings = replace(SETTINGS, milvus_uri="http://milvus:19530")
-    isvc = build_inference_service(OWNER, spec(), settings, uri)
+    isvc = build_inference_service(OWNER, spec(), settings, uri, {"serving.kserve.io/stop": "true"})
     meta = isvc["metadata"]
     assert (isvc["apiVersion"], isvc["kind"]) == ("serving.kserve.io/v1beta1", "InferenceService")
     assert (meta["name"], meta["namespace"]) == ("logad-team-a-logsentry", "team-space")
@@ -54,16 +54,14 @@ def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
         }
     ]
     assert meta["labels"]["logad.io/logdetector-uid"] == "0f6c-uid"
+    assert meta["annotations"] == {"serving.kserve.io/stop": "true"}
     predictor = isvc["spec"]["predictor"]
     model = predictor["model"]
     assert (predictor["minReplicas"], predictor["maxReplicas"]) == (3, 3)
     assert model["modelFormat"] == {"name": "logad"} and model["runtime"] == "logad"
     assert (model["storageUri"], model["protocolVersion"]) == (uri, "v1")
-    assert model["command"] == ["python", "-m", "logad_serving"]
-    assert model["args"] == [
-        "predictor",
-        *("--model", "/mnt/models", "--name", "logad-team-a-logsentry", "--host", "0.0.0.0", "--port", "8080"),
-    ]
+    # KServe appends the model's args to the ServingRuntime's, which run the server: the model adds none.
+    assert not {"command", "args", "image"} & set(model)
     assert model["readinessProbe"]["httpGet"] == {"path": "/v2/models/logad-team-a-logsentry/ready", "port": 8080}
     assert model["livenessProbe"]["httpGet"]["path"] == model["startupProbe"]["httpGet"]["path"] == "/v2/health/live"
     assert {"name": "LOGAD_MILVUS_URI", "value": "http://milvus:19530"} in model["env"]
@@ -74,7 +72,8 @@ def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
         *("--model", "/mnt/models", "--name", "logad-team-a-logsentry", "--host", "0.0.0.0", "--port", "8080"),
         *("--predictor-protocol", "v1", "--state", "/var/lib/logad/state/tenants.db", "--threshold", "dtpm"),
     ]
-    assert {"name": "STORAGE_URI", "value": uri} in transformer["env"]
+    assert transformer["env"][0] == {"name": "STORAGE_URI", "value": uri}  # first: a JSON patch can move it
+    assert not any(e["name"].startswith("LOGAD_MILVUS") for e in transformer["env"])  # the predictor opens the KB
     # SQLite state: one transformer replica on the data volume, replaced with Recreate.
     assert (transformer_pod["minReplicas"], transformer_pod["deploymentStrategy"]) == (1, {"type": "Recreate"})
     state_volume = {"name": "state", "persistentVolumeClaim": {"claimName": "logad-data"}}
@@ -123,21 +122,20 @@ def test_secrets_reach_the_servers_only_by_reference():
         }
     )
     assert settings.milvus_token == token
-    isvc = build_inference_service(OWNER, spec(), settings, "pvc://logad-data/m")
+    isvc = build_inference_service(OWNER, spec(), settings, "pvc://logad-data/m", {})
     model = isvc["spec"]["predictor"]["model"]
     (transformer,) = isvc["spec"]["transformer"]["containers"]
     token_ref = {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
-    for container in (model, transformer):
-        env = {e["name"]: e for e in container["env"]}
-        assert env["LOGAD_MILVUS_TOKEN"] == {"name": "LOGAD_MILVUS_TOKEN", "valueFrom": token_ref}
-        assert env["LOGAD_MILVUS_URI"] == {"name": "LOGAD_MILVUS_URI", "value": "http://milvus:19530"}
+    env = {e["name"]: e for e in model["env"]}
+    assert env["LOGAD_MILVUS_TOKEN"] == {"name": "LOGAD_MILVUS_TOKEN", "valueFrom": token_ref}
+    assert env["LOGAD_MILVUS_URI"] == {"name": "LOGAD_MILVUS_URI", "value": "http://milvus:19530"}
     assert "$(LOGAD_STATE_URL)" in transformer["args"]
     assert {e["name"]: e for e in transformer["env"]}["LOGAD_STATE_URL"]["valueFrom"] == {
         "secretKeyRef": {"name": "logad-state", "key": "url"}
     }
     env_vars = _env_vars(isvc)
     secret_vars = [e for e in env_vars if e["name"] in ("LOGAD_STATE_URL", "LOGAD_MILVUS_TOKEN")]
-    assert len(secret_vars) == 3 and not any("value" in e for e in secret_vars)
+    assert len(secret_vars) == 2 and not any("value" in e for e in secret_vars)
     assert state_url not in repr(isvc) and token not in repr(isvc)
     assert "s3cret" not in repr(isvc)
 
@@ -181,52 +179,31 @@ def test_the_workflow_runs_the_detectors_template_with_declared_parameters_only(
 def test_parameters_a_template_does_not_declare_are_not_sent():
     params = workflow_parameters(spec(), ("workdir", "logs", "unused"), "/data/runs/x")
     assert params == [{"name": "workdir", "value": "/data/runs/x"}, {"name": "logs", "value": "/data/in/HDFS.log"}]
-    with_config = workflow_parameters(spec(), ("logs", "config"), "/w", config_path="/data/operator/c.yaml")
-    assert with_config[-1] == {"name": "config", "value": "/data/operator/c.yaml"}
+    configured = spec(training={"config": {"seed": 7, "detector": {"epochs": 3}}})
+    with_config = workflow_parameters(configured, ("logs", "config"), "/w")
+    assert with_config[-1] == {"name": "config", "value": '{"detector":{"epochs":3},"seed":7}'}  # inline JSON
     with pytest.raises(SpecError, match=r"^spec\.training\.config: "):
-        workflow_parameters(spec(), ("logs",), "/w", config_path="/data/operator/c.yaml")
+        workflow_parameters(configured, ("logs",), "/w")
 
 
-@pytest.mark.parametrize("detector", sorted(TEMPLATE_PARAMETERS))
+def test_training_resources_go_to_the_run_only_through_a_declared_parameter():
+    """A LogDetector's training resources travel as a parameter every template declares (the run's pods:
+    test_operator_runs.py); one a template lacks is refused, never dropped silently."""
+    s = spec(training={"resources": {"limits": {"nvidia.com/gpu": 2}}})
+    params = workflow_parameters(s, declared_parameters("logsentry"), "/w")
+    assert params[-1] == {"name": TRAINING_RESOURCES, "value": '{"limits":{"nvidia.com/gpu":"2"}}'}
+    with pytest.raises(SpecError, match=r"^spec\.training\.resources: logad-train-logsentry declares no parameter"):
+        workflow_parameters(s, ("workdir",), "/w")
+    unset = workflow_parameters(spec(), declared_parameters("deeplog"), "/w")
+    assert TRAINING_RESOURCES not in {p["name"] for p in unset}
+
+
+@pytest.mark.parametrize("detector", available_detectors())
 def test_the_parameter_table_matches_the_rendered_templates(detector: str):
     template = yaml.safe_load((GENERATED / f"{detector}.yaml").read_text())
     assert template["metadata"]["name"] == f"logad-train-{detector}"
     declared = tuple(p["name"] for p in template["spec"]["arguments"]["parameters"])
     assert declared_parameters(detector) == declared, f"update logad_operator/templates.py for {detector}"
-
-
-@pytest.mark.parametrize("detector", sorted(TEMPLATE_PARAMETERS))
-def test_the_roll_out_step_patches_this_service_to_this_runs_model(detector: str):
-    """The generated roll-out manifest, with Argo's substitutions done, names what the operator expects."""
-    template = yaml.safe_load((GENERATED / f"{detector}.yaml").read_text())
-    (roll_out,) = [t for t in template["spec"]["templates"] if t["name"] == "roll-out"]
-    s = spec(detector=detector)
-    run = "20250101-000000-000000"
-    workdir = layout.workdir(SETTINGS, OWNER.namespace, s.service_name, run)
-    manifest = (
-        roll_out["resource"]["manifest"]
-        .replace("{{=sprig.trimPrefix('/data', workflow.parameters.workdir)}}", workdir.removeprefix("/data"))
-        .replace("{{workflow.parameters.workdir}}", workdir)
-        .replace("{{workflow.parameters.tenant}}", s.tenant)
-    )
-    patch = yaml.safe_load(manifest)
-    assert patch["metadata"]["name"] == s.service_name
-    assert patch["metadata"]["annotations"]["logad.io/model-uri"] == f"{workdir}/model"
-    expected = layout.storage_uri(SETTINGS, OWNER.namespace, s.service_name, run)
-    assert patch["spec"]["predictor"]["model"]["storageUri"] == expected
-
-
-def test_the_training_config_is_written_once_per_content(tmp_path: Path):
-    settings = replace(SETTINGS, operator_data_dir=str(tmp_path))
-    path = write_training_config({"epochs": 3, "lr": 0.1}, settings, "ns", "hdfs")
-    assert path.startswith("/data/operator/ns/hdfs/config-") and path.endswith(".yaml")
-    on_volume = tmp_path / path.removeprefix("/data/")
-    assert yaml.safe_load(on_volume.read_text()) == {"epochs": 3, "lr": 0.1}
-    assert write_training_config({"lr": 0.1, "epochs": 3}, settings, "ns", "hdfs") == path
-    assert write_training_config({"epochs": 4}, settings, "ns", "hdfs") != path
-    assert write_training_config(None, settings, "ns", "hdfs") == ""
-    with pytest.raises(SpecError, match=r"^spec\.training\.config: .*LOGAD_OPERATOR_DATA_DIR"):
-        write_training_config({"epochs": 3}, SETTINGS, "ns", "hdfs")
 
 
 def test_settings_come_from_the_environment():
@@ -243,6 +220,8 @@ def test_settings_come_from_the_environment():
         "/mnt/data",
         SecretRef("logad-state", "url"),
     )
+    assert settings.serving_gpu_image == "registry.local/server:1-gpu"  # the images' -gpu tag, unless given
+    assert OperatorSettings.from_env({"LOGAD_SERVING_GPU_IMAGE": "r/gpu:2"}).serving_gpu_image == "r/gpu:2"
     assert settings.milvus_token_secret is None and OperatorSettings.from_env({}).state_secret is None
     assert (settings.milvus_uri, settings.reconcile_interval, settings.data_claim) == (
         "http://m:19530",

@@ -11,8 +11,17 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from logad.detectors.registry import available_detectors
 from logad_operator.outcome import FAILED, GATE_FAILED, RUNNING, SUCCEEDED, training_outcome
-from logad_operator.spec import DETECTORS, PROTOCOLS, TENANT_PATTERN, THRESHOLDS, parse_spec
+from logad_operator.spec import (
+    DETECTORS,
+    PROTOCOLS,
+    QUANTITY_PATTERN,
+    SCHEDULING,
+    TENANT_PATTERN,
+    THRESHOLDS,
+    parse_spec,
+)
 from logad_operator.status import PHASES, STATUS_FIELDS, Observed, derive_status
 
 CRD = Path(__file__).resolve().parents[2] / "charts" / "logad" / "crds" / "logdetectors.yaml"
@@ -52,18 +61,27 @@ def test_the_crd_is_valid_and_namespaced_with_a_status_subresource(crd: dict[str
     assert columns["Endpoint"] == ".status.endpoint" and columns["Age"] == ".metadata.creationTimestamp"
 
 
+FREE_FORM = ("metadata", "spec.training.config", "spec.serving.affinity")  # objects the API server keeps as given
+
+
 def test_the_schema_is_structural(schema: dict[str, Any]):
-    """Every object lists its properties (unknown fields are pruned), except the free-form training config."""
+    """Every object lists its properties (unknown fields are pruned) or is a map of one type, except the free-form
+    ones; quantities are int-or-string (the one node Kubernetes lets go without a type)."""
 
     def walk(node: dict[str, Any], path: str) -> None:
+        if node.get("x-kubernetes-int-or-string"):
+            assert node["anyOf"] == [{"type": "integer"}, {"type": "string"}] and "type" not in node, path
+            return
         assert "type" in node, path
         assert not ("properties" in node and "additionalProperties" in node), path
-        if node["type"] == "object" and path not in ("metadata", "spec.training.config"):
-            assert "properties" in node and not node.get("x-kubernetes-preserve-unknown-fields"), path
+        if node["type"] == "object" and path not in FREE_FORM:
+            assert "properties" in node or "additionalProperties" in node, path
+            assert not node.get("x-kubernetes-preserve-unknown-fields"), path
         for key, child in node.get("properties", {}).items():
             walk(child, f"{path}.{key}" if path else key)
-        if "items" in node:
-            walk(node["items"], f"{path}[]")
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], f"{path}[]")
 
     walk(schema, "")
     assert schema["properties"]["spec"]["properties"]["training"]["properties"]["config"] == {
@@ -73,13 +91,28 @@ def test_the_schema_is_structural(schema: dict[str, Any]):
     }
 
 
+def test_the_detector_enum_is_logads_detector_registry(schema: dict[str, Any]):
+    """The committed CRD names every detector logad registers (each has a WorkflowTemplate), as the operator does."""
+    enum = schema["properties"]["spec"]["properties"]["detector"]["enum"]
+    assert enum == available_detectors() and tuple(available_detectors()) == DETECTORS
+
+
 def test_the_schema_agrees_with_the_operator(schema: dict[str, Any]):
     spec = schema["properties"]["spec"]
     assert spec["required"] == ["detector", "tenant", "data"]
-    assert tuple(spec["properties"]["detector"]["enum"]) == DETECTORS
     assert spec["properties"]["tenant"]["pattern"] == TENANT_PATTERN
     serving = spec["properties"]["serving"]["properties"]
     assert tuple(serving["threshold"]["enum"]) == THRESHOLDS and tuple(serving["protocol"]["enum"]) == PROTOCOLS
+    assert set(spec["properties"]["serving"]["properties"]) == {
+        "threshold",
+        "replicas",
+        "protocol",
+        "resources",
+        "transformer",
+        *SCHEDULING,
+    }
+    resources = spec["properties"]["training"]["properties"]["resources"]
+    assert resources["properties"]["limits"]["additionalProperties"]["pattern"] == QUANTITY_PATTERN
     status = schema["properties"]["status"]["properties"]
     assert set(status["phase"]["enum"]) == {"Pending", *PHASES.values()}
     assert set(status["lastTraining"]["properties"]["phase"]["enum"]) == {RUNNING, SUCCEEDED, GATE_FAILED, FAILED}

@@ -1,20 +1,32 @@
 """The operator loop against kmock's Kubernetes API: kopf runs the real handlers; the test plays Argo (Workflow
-status) and the pipeline's roll-out step (patching the InferenceService), as the cluster would."""
+status) and the pipeline's roll-out step (the generated template's JSON patch, applied to the InferenceService), as
+the cluster would."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import jsonpatch
 import numpy as np
 import pytest
 import yaml
 from operator_kmock import NAMESPACE, ApiServer, eventually, operator
 
+from k8s_rules import argo
 from logad.kb import KBConfig, KnowledgeBase, collection_name
-from logad_operator.resources import ANNOTATION_MODEL_URI, INFERENCE_SERVICES, LOG_DETECTORS, WORKFLOWS
+from logad_operator.resources import (
+    ANNOTATION_MODEL_URI,
+    ANNOTATION_ROLLED_OUT,
+    ANNOTATION_STOP,
+    INFERENCE_SERVICES,
+    LOG_DETECTORS,
+    WORKFLOWS,
+)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.kmock(cls=ApiServer)]
+GENERATED = Path(__file__).resolve().parents[2] / "pipelines" / "generated"
 
 
 def logdetector(name: str, detector: str, tenant: str, **spec: Any) -> dict[str, Any]:
@@ -58,7 +70,6 @@ def tenant_rows(config: KBConfig, tenant: str) -> int:
 async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     kb = seed_knowledge_base(tmp_path / "kb.db")
     monkeypatch.setenv("LOGAD_MILVUS_URI", kb.uri)
-    monkeypatch.setenv("LOGAD_OPERATOR_DATA_DIR", str(tmp_path / "volume"))
     spec = {"training": {"minF1": 0.5, "config": {"epochs": 1}}, "serving": {"threshold": "ewma", "replicas": 2}}
     async with operator(kmock, tmp_path, monkeypatch) as client:
         created = await client.create(LOG_DETECTORS, logdetector("hdfs", "logsentry", "team-a", **spec))
@@ -68,8 +79,9 @@ async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, mon
         await eventually(lambda: phase(client, "hdfs", "Training"), what="phase Training")
         service = client.service("logad-team-a-logsentry")
         assert service["metadata"]["ownerReferences"][0]["uid"] == uid
+        assert service["metadata"]["annotations"] == {ANNOTATION_STOP: "true"}  # no model yet: no pods to crash-loop
         model = service["spec"]["predictor"]["model"]
-        assert model["args"][:4] == ["predictor", "--model", "/mnt/models", "--name"]
+        assert "args" not in model  # the ServingRuntime's args run the server; KServe would append these
         assert model["storageUri"] == f"pvc://logad-data/runs/{NAMESPACE}/logad-team-a-logsentry/initial/model"
         assert {"name": "LOGAD_MILVUS_URI", "value": kb.uri} in model["env"]
         transformer = service["spec"]["transformer"]["containers"][0]
@@ -80,12 +92,12 @@ async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, mon
         assert first["spec"]["workflowTemplateRef"] == {"name": "logad-train-logsentry"}
         params = {p["name"]: p["value"] for p in first["spec"]["arguments"]["parameters"]}
         assert params["tenant"] == "team-a" and params["min_f1"] == "0.5"
-        config_file = tmp_path / "volume" / params["config"].removeprefix("/data/")
-        assert yaml.safe_load(config_file.read_text()) == {"epochs": 1}
+        assert json.loads(params["config"]) == {"epochs": 1}  # inline: no file on a claim to share
 
         # Argo succeeds; the roll-out step has pointed the InferenceService at the new model.
         rolled_out = first["metadata"]["annotations"]["logad.io/storage-uri"]
-        await roll_out(client, rolled_out, f"{params['workdir']}/model")
+        await roll_out(client, first)
+        assert storage_env(client.service("logad-team-a-logsentry")) == rolled_out  # the step moves both
         await finish(client, first, "Succeeded")
         serving = await eventually(lambda: phase(client, "hdfs", "Serving"), what="phase Serving")
         assert serving["status"]["modelVersion"] == f"{params['workdir']}/model"
@@ -95,6 +107,8 @@ async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, mon
         await eventually(
             lambda: storage_env(client.service("logad-team-a-logsentry")) == rolled_out, what="transformer follows"
         )
+        annotations = client.service("logad-team-a-logsentry")["metadata"]["annotations"]
+        assert ANNOTATION_STOP not in annotations and annotations[ANNOTATION_ROLLED_OUT] == first["metadata"]["name"]
 
         # Nothing changes: reconciles keep running but create and patch nothing.
         before, reads = client.versions(), client.reads(WORKFLOWS)
@@ -105,11 +119,13 @@ async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, mon
         await client.patch(LOG_DETECTORS, "hdfs", {"spec": {"training": {"minF1": 0.9}}})
         await eventually(lambda: len(client.workflows()) == 2, what="a second Workflow")
         second = client.workflows()[-1]
-        await roll_out(client, second["metadata"]["annotations"]["logad.io/storage-uri"], "/data/runs/failed/model")
+        await roll_out(client, second)
         await finish(client, second, "Failed", evaluate_message="Error (exit code 3)")
         gated = await eventually(lambda: phase(client, "hdfs", "GateFailed"), what="phase GateFailed")
         assert condition(gated, "Trained")["reason"] == "QualityGateFailed"
-        await eventually(lambda: served(client) == rolled_out, what="the previous model restored")
+        await eventually(
+            lambda: served(client.service("logad-team-a-logsentry")) == rolled_out, what="the previous model restored"
+        )
         restored = client.service("logad-team-a-logsentry")
         assert restored["metadata"]["annotations"][ANNOTATION_MODEL_URI] == f"{params['workdir']}/model"
         assert gated["status"]["modelVersion"] == f"{params['workdir']}/model"
@@ -122,6 +138,56 @@ async def test_train_serve_gate_and_delete(kmock: ApiServer, tmp_path: Path, mon
         await eventually(lambda: client.detector("hdfs") is None, what="the LogDetector deleted")
         assert client.service("logad-team-a-logsentry") is not None  # owned: Kubernetes' GC deletes it
     assert (tenant_rows(kb, "team-a"), tenant_rows(kb, "team-b")) == (0, 2)
+
+
+async def test_a_succeeded_run_moves_predictor_and_transformer_together(
+    kmock: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The operator rolls a succeeded run out itself, in one patch: the transformer reads the fitted thresholds of
+    the model it mounts, so it must never judge the new model's scores with the old model's state. A run's own
+    roll-out step may be skipped (a run without a tenant, or a template without the step); a change it did not
+    submit is not its to undo, and a run is rolled out once."""
+    async with operator(kmock, tmp_path, monkeypatch) as client:
+        await client.create(LOG_DETECTORS, logdetector("c", "baseline", "team-c"))
+        await eventually(lambda: phase(client, "c", "Training"), what="phase Training")
+        (first,) = client.workflows()
+        await finish(client, first, "Succeeded")  # its roll-out step skipped: the operator rolls it out
+        first_model = first["metadata"]["annotations"]["logad.io/storage-uri"]
+        await eventually(lambda: phase(client, "c", "Serving"), what="phase Serving")
+        await eventually(
+            lambda: ANNOTATION_STOP not in client.service("logad-team-c-baseline")["metadata"]["annotations"],
+            what="the service started",
+        )
+        service = client.service("logad-team-c-baseline")
+        assert served(service) == storage_env(service) == first_model
+        assert service["metadata"]["annotations"][ANNOTATION_MODEL_URI].endswith("/model")
+        for version in client.history(INFERENCE_SERVICES, "logad-team-c-baseline"):
+            assert served(version) == storage_env(version), "predictor and transformer on different models"
+
+        by_hand = "pvc://logad-data/models/by-hand"
+        await client.patch(
+            INFERENCE_SERVICES, "logad-team-c-baseline", {"spec": {"predictor": {"model": {"storageUri": by_hand}}}}
+        )
+        await eventually(lambda: storage_env(client.service("logad-team-c-baseline")) == by_hand, what="followed")
+        assert served(client.service("logad-team-c-baseline")) == by_hand  # not rolled back to the run's model
+
+
+async def test_a_service_the_chart_renders_is_not_taken_over(
+    kmock: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """One owner per InferenceService: a Helm release's would be put back by `helm upgrade` after every roll-out."""
+    async with operator(kmock, tmp_path, monkeypatch) as client:
+        chart_model = {"predictor": {"model": {"storageUri": "pvc://logad-data/models/team-f"}}}
+        metadata = {
+            "name": "logad-team-f-baseline",
+            "labels": {"app.kubernetes.io/managed-by": "Helm"},
+            "annotations": {"meta.helm.sh/release-name": "logad"},
+        }
+        await client.create(INFERENCE_SERVICES, {"metadata": metadata, "spec": chart_model})
+        await client.create(LOG_DETECTORS, logdetector("f", "baseline", "team-f"))
+        refused = await eventually(lambda: phase(client, "f", "Failed"), what="phase Failed")
+        assert "rendered by logad" in condition(refused, "Ready")["message"]
+        assert client.service("logad-team-f-baseline")["spec"] == chart_model and client.workflows() == []
 
 
 async def test_an_existing_service_is_adopted_in_place_and_deleted_with_it(
@@ -184,15 +250,17 @@ async def test_what_it_cannot_manage_is_refused(kmock: ApiServer, tmp_path: Path
         assert client.service("logad-team-d-baseline")["spec"] == custom
 
 
-async def roll_out(client: Any, storage_uri: str, model_path: str) -> None:
-    """What the pipeline's roll-out step does to the InferenceService."""
+async def roll_out(client: Any, workflow: dict[str, Any]) -> None:
+    """What the run's roll-out step does: the generated template's JSON patch, the run's parameters substituted as
+    Argo substitutes them, applied to the InferenceService it names (kmock takes merge patches: the changed parts)."""
+    template = yaml.safe_load((GENERATED / "logsentry.yaml").read_text())
+    params = {p["name"]: p["value"] for p in workflow["spec"]["arguments"]["parameters"]}
+    (step,) = [t for t in argo.substitute(template, params)["spec"]["templates"] if t["name"] == "roll-out"]
+    name = step["resource"]["flags"][1]
+    patched = jsonpatch.apply_patch(client.service(name), yaml.safe_load(step["resource"]["manifest"]))
+    changed = {key: patched["spec"][key] for key in ("predictor", "transformer")}
     await client.patch(
-        INFERENCE_SERVICES,
-        "logad-team-a-logsentry",
-        {
-            "metadata": {"annotations": {ANNOTATION_MODEL_URI: model_path}},
-            "spec": {"predictor": {"model": {"storageUri": storage_uri}}},
-        },
+        INFERENCE_SERVICES, name, {"metadata": {"annotations": patched["metadata"]["annotations"]}, "spec": changed}
     )
 
 
@@ -212,11 +280,12 @@ async def finish(client: Any, workflow: dict[str, Any], result: str, evaluate_me
     await client.patch(WORKFLOWS, workflow["metadata"]["name"], {"status": status})
 
 
-def served(client: Any) -> str:
-    """The predictor's model of team-a's service."""
-    return client.service("logad-team-a-logsentry")["spec"]["predictor"]["model"]["storageUri"]
+def served(service: dict[str, Any]) -> str:
+    """The predictor's model."""
+    return service["spec"]["predictor"]["model"]["storageUri"]
 
 
 def storage_env(service: dict[str, Any]) -> str:
+    """The transformer's model."""
     env = service["spec"]["transformer"]["containers"][0]["env"]
     return next(e["value"] for e in env if e["name"] == "STORAGE_URI")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from logad_operator.placement import Resources
 from logad_operator.spec import LogDetectorSpec, SpecError, parse_spec
 
 
@@ -16,7 +17,18 @@ def full_spec() -> dict[str, Any]:
         "tenant": "team-a",
         "data": {"logs": "/data/in/HDFS.log", "format": "hdfs", "labels": "/data/in/labels.csv", "window": "session"},
         "training": {"schedule": "0 2 * * *", "preset": "cpu", "minF1": 0.8, "config": {"epochs": 3}, "suspend": False},
-        "serving": {"threshold": "dtpm", "replicas": 2, "protocol": "v2"},
+        "serving": {
+            "threshold": "dtpm",
+            "replicas": 2,
+            "protocol": "v2",
+            "resources": {"requests": {"cpu": 4, "memory": "24Gi"}, "limits": {"nvidia.com/gpu": 1}},
+            "nodeSelector": {"nvidia.com/gpu.present": "true"},
+            "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "affinity": {"nodeAffinity": {}},
+            "runtimeClassName": "nvidia",
+            "priorityClassName": "inference",
+            "transformer": {"resources": {"limits": {"memory": "1Gi"}}},
+        },
         "modelVersion": "logsentry-20250101T000000-abc",
     }
 
@@ -33,6 +45,16 @@ def test_a_full_spec_parses_into_the_dataclass():
     )
     assert (spec.training.schedule, spec.training.min_f1, spec.training.config) == ("0 2 * * *", 0.8, {"epochs": 3})
     assert (spec.serving.threshold, spec.serving.replicas, spec.serving.protocol) == ("dtpm", 2, "v2")
+    assert spec.serving.resources == Resources({"cpu": "4", "memory": "24Gi"}, {"nvidia.com/gpu": "1"})
+    assert spec.serving.resources.gpus == 1 and spec.serving.transformer_resources.gpus == 0
+    assert spec.serving.scheduling.pod_fields() == {
+        "nodeSelector": {"nvidia.com/gpu.present": "true"},
+        "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+        "affinity": {"nodeAffinity": {}},
+        "runtimeClassName": "nvidia",
+        "priorityClassName": "inference",
+    }
+    assert spec.serving.transformer_resources.manifest() == {"limits": {"memory": "1Gi"}}
     assert spec.model_version == "logsentry-20250101T000000-abc"
 
 
@@ -45,6 +67,8 @@ def test_a_minimal_spec_takes_the_defaults():
         "",
     )
     assert (spec.serving.threshold, spec.serving.replicas, spec.serving.protocol) == ("", 1, "v1")
+    assert spec.serving.resources.manifest() is None and spec.training.resources.manifest() is None
+    assert set(spec.serving.scheduling.pod_fields().values()) == {None}
     assert spec.model_version == ""
 
 
@@ -73,6 +97,15 @@ def test_a_minimal_spec_takes_the_defaults():
         (("serving", "replicas"), 1.5, "spec.serving.replicas"),
         (("serving", "protocol"), "grpc", "spec.serving.protocol"),
         (("serving", "replica"), 2, "spec.serving.replica"),
+        (("serving", "resources", "limits", "memory"), "2 GB", "spec.serving.resources.limits.memory"),
+        (("serving", "resources", "limits", "nvidia.com/gpu"), "0.5", "spec.serving.resources.limits.nvidia.com/gpu"),
+        (("serving", "resources", "requests", "nvidia.com/gpu"), 2, "spec.serving.resources.requests.nvidia.com/gpu"),
+        (("serving", "resources", "limit"), {}, "spec.serving.resources.limit"),
+        (("serving", "nodeSelector"), {"gpu": True}, "spec.serving.nodeSelector"),
+        (("serving", "tolerations"), {"key": "gpu"}, "spec.serving.tolerations"),
+        (("serving", "affinity"), ["node"], "spec.serving.affinity"),
+        (("serving", "transformer", "gpus"), 1, "spec.serving.transformer.gpus"),
+        (("training", "resources", "requests", "cpu"), "two", "spec.training.resources.requests.cpu"),
         (("modelVersion",), 7, "spec.modelVersion"),
     ],
 )
@@ -80,7 +113,7 @@ def test_a_bad_field_is_named(path: tuple[str, ...], value: Any, field: str):
     spec = full_spec()
     target = spec
     for key in path[:-1]:
-        target = target[key]
+        target = target.setdefault(key, {})
     if value is None:
         del target[path[-1]]
     else:

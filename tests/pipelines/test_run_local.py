@@ -45,6 +45,14 @@ def test_the_whole_dag_runs_and_registers_the_model(synth, tmp_path, capsys):
     assert manifest["metrics"]["test"]["n"] == direct_test["n"]
 
 
+def test_a_run_without_a_tenant_registers_under_the_default_one(synth, tmp_path):
+    """What a cluster run without a tenant does before its roll-out task is skipped: its steps get an empty tenant,
+    and the model is registered for the registry's default tenant."""
+    registry = tmp_path / "registry"
+    assert _run(synth, tmp_path / "run", "--registry", str(registry), "--tenant", "") == 0
+    assert ModelRegistry(registry).current("default")["detector"] == "baseline"
+
+
 def test_a_failing_step_stops_the_dag_and_names_the_step(tmp_path, capsys):
     logs = tmp_path / "unlabelled.log"
     logs.write_text("081109 203615 148 INFO dfs.DataNode$PacketResponder: Received block blk_1 of size 1\n" * 20)

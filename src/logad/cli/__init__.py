@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "detect",
     "parse",
     "synth",
+    "fetch",
     "kb",
     "register",
     "pipeline",

@@ -12,7 +12,7 @@ from logad.config import config_from_dict, load_config_file
 from logad.detectors.registry import available_detectors
 from logad.errors import ConfigError
 from logad.pipeline.local import run_local
-from logad.pipeline.spec import PARAMETERS, PipelineParams
+from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS, PipelineParams
 
 GENERATED = Path("pipelines/generated")
 
@@ -82,8 +82,9 @@ def run_submit(args: argparse.Namespace) -> int:
 
 def _parameter(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
-    if not sep or name not in PARAMETERS:
-        raise ConfigError(f"--param {text!r}: expected NAME=VALUE with NAME one of {', '.join(PARAMETERS)}")
+    names = PARAMETERS + CLUSTER_PARAMETERS
+    if not sep or name not in names:
+        raise ConfigError(f"--param {text!r}: expected NAME=VALUE with NAME one of {', '.join(names)}")
     return name, value
 
 

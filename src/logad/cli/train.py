@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from logad.cli.common import add_data_arguments, note, optional_path, optional_text
-from logad.config import apply_overrides, config_from_dict, load_config_file
+from logad.cli.common import add_data_arguments, note, optional_text
+from logad.config import apply_overrides, config_from_dict, load_config_source
 from logad.data.dataset import DataSpec
 from logad.detectors.registry import available_detectors
 from logad.train.config import TrainConfig
@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(parser, format_required=True)
     parser.add_argument("--split", default="chrono:0.8", help="chrono:TRAIN or random:TRAIN:SEED")
     parser.add_argument("--out", type=Path, required=True, help="artifact directory to write")
-    parser.add_argument("--config", type=optional_path, help="JSON or YAML run config (see TrainConfig)")
+    parser.add_argument(
+        "--config", type=optional_text, help="JSON or YAML run config file, or an inline JSON object (see TrainConfig)"
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -33,12 +35,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--preset", type=optional_text, help="detector preset, e.g. logsentry's 'cpu' (overrides the config's preset)"
     )
+    parser.add_argument(
+        "--deepspeed",
+        type=optional_text,
+        metavar="NAME",
+        help="train under DeepSpeed with a shipped config (zero2, zero3, zero2_offload, zero3_offload); needs torchrun",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    data = apply_overrides(load_config_file(args.config) if args.config else {}, args.set)
+    if args.deepspeed:
+        from logad.train.distributed import use_deepspeed
+
+        use_deepspeed(args.deepspeed)
+    data = apply_overrides(load_config_source(args.config) if args.config else {}, args.set)
     config = config_from_dict(TrainConfig, data, "config")
     if args.preset:
         config.preset = args.preset

@@ -25,7 +25,13 @@ PARAMETERS = (
     "tenant",
     "workdir",
     "registry",
+    "deepspeed",
 )
+# Parameters only the cluster's WorkflowTemplates declare, after PARAMETERS: how a step's pod runs, not what it
+# computes (run-local runs no pods). training_resources: the training containers' requests and limits as JSON,
+# strategic-merged over the template's own (empty: "{}").
+TRAINING_RESOURCES = "training_resources"
+CLUSTER_PARAMETERS = (TRAINING_RESOURCES,)
 WINDOWS = "{workdir}/data/windows.jsonl"
 MODEL = "{workdir}/model"
 LOGLLM_STAGES = (("stage-1", ["projector", "embedder", "all"]), ("stage-2", ["all"]), ("stage-3", []))
@@ -46,6 +52,7 @@ class PipelineParams:
     tenant: str = "default"
     workdir: str = "runs/pipeline"
     registry: str = "runs/registry"
+    deepspeed: str = ""
 
     def __post_init__(self) -> None:
         try:
@@ -59,13 +66,15 @@ class PipelineParams:
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the DAG: a `logad` command line (with placeholders), the steps it waits for, and whether it is
-    a training step that runs as a distributed job."""
+    """One node of the DAG: a `logad` command line (with placeholders), the steps it waits for, whether it is a
+    training step that runs as a distributed job, and whether it opens the model's knowledge base (such steps must
+    reach the Milvus server the predictors use)."""
 
     name: str
     args: tuple[str, ...]
     depends: tuple[str, ...] = ()
     distributed: bool = False
+    knowledge_base: bool = False
 
     def command(self, values: dict[str, str]) -> list[str]:
         """The arguments with every ``{parameter}`` filled in from ``values``."""
@@ -94,12 +103,19 @@ def _train_step(name: str, detector: str, out: str, depends: str, settings: tupl
         "{config}",
         "--preset",
         "{preset}",
+        "--deepspeed",
+        "{deepspeed}",
         *settings,
         "--out",
         out,
         "--quiet",
     )
-    return Step(name, args, (depends,), distributed=True)
+    return Step(name, args, (depends,), distributed=True, knowledge_base=uses_knowledge_base(detector))
+
+
+def uses_knowledge_base(detector: str) -> bool:
+    """Whether ``detector``'s models carry a knowledge base (built in training, read by evaluate and serving)."""
+    return detector == "logsentry"
 
 
 def _training_steps(detector: str) -> list[Step]:
@@ -127,12 +143,13 @@ def pipeline_steps(detector: str) -> list[Step]:
         "evaluate",
         ("evaluate", "--model", MODEL, *_prepared_data(), "--split", "{split}", "--min-f1", "{min_f1}", "--json"),
         (trained,),
+        knowledge_base=uses_knowledge_base(detector),
     )
     steps = [prepare, *training, evaluate]
     gate = "evaluate"
-    if detector == "logsentry":
+    if uses_knowledge_base(detector):
         kb = ("kb", "build", "--model", MODEL, *_prepared_data(), "--tenant", "{tenant}")
-        steps.append(Step("knowledge-base", (*kb, "--quiet"), (gate,)))
+        steps.append(Step("knowledge-base", (*kb, "--quiet"), (gate,), knowledge_base=True))
         gate = "knowledge-base"
     register = ("register", "--model", MODEL, "--registry", "{registry}", "--tenant", "{tenant}")
     steps.append(Step("register", register, (gate,)))

@@ -174,3 +174,16 @@ def deepspeed_config(name: str) -> Path:
         shipped = sorted(p.stem for p in path.parent.glob("*.json"))
         raise ConfigError(f"no shipped DeepSpeed config {name!r}; shipped: {', '.join(shipped)}")
     return path
+
+
+def use_deepspeed(name: str) -> None:
+    """Train this run under DeepSpeed with the shipped config ``name``: the environment `accelerate launch
+    --use_deepspeed --deepspeed_config_file` would set, which the Accelerator reads when the run starts. DeepSpeed
+    needs a process group, so the process must come from a launcher (torchrun sets WORLD_SIZE; the pipelines'
+    training steps run under it)."""
+    path = deepspeed_config(name)
+    if "WORLD_SIZE" not in os.environ:
+        raise ConfigError("--deepspeed needs a launcher: run `torchrun ... -m logad -- train ...`")
+    os.environ["ACCELERATE_USE_DEEPSPEED"] = "true"
+    os.environ["ACCELERATE_DEEPSPEED_CONFIG_FILE"] = str(path)
+    distributed.cache_clear()

