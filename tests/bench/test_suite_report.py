@@ -6,6 +6,8 @@ import json
 import re
 import shutil
 
+import numpy as np
+
 from logad.bench.html_report import FIGURES, REPORT, write_html_report
 from logad.bench.suite.run import SUITE_SCENARIOS
 from logad.cli import main
@@ -66,3 +68,17 @@ def test_a_report_from_partial_results_leaves_out_what_is_missing(suite_run, tmp
 def test_unknown_contenders_are_a_clear_cli_error(tmp_path, capsys):
     assert main(["bench", "standard", "--data", str(tmp_path), "--out", str(tmp_path), "--detectors", "nope"]) == 2
     assert "unknown contender(s) nope" in capsys.readouterr().err
+
+
+def test_a_threshold_trace_below_every_score_is_still_drawn(suite_run, tmp_path):
+    """A threshold may be -inf (an operator's verdict asking for every window); the drift figures leave it out of
+    their axis range instead of failing."""
+    out, _ = suite_run
+    shutil.copy(out / "drift.json", tmp_path / "drift.json")
+    with np.load(out / "drift.npz") as data:
+        saved = dict(data)
+    trace = next(key for key in saved if "/threshold/" in key)
+    saved[trace] = np.full_like(saved[trace], -np.inf)
+    np.savez(tmp_path / "drift.npz", **saved)
+    path, _ = write_html_report(tmp_path)
+    assert f"drift-{trace.split('/')[1]}" in _figure_kinds(path.read_text())

@@ -120,6 +120,16 @@ def test_a_false_alarm_verdict_raises_the_threshold_above_its_score_and_a_miss_l
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_verdict_on_an_infinite_score_leaves_the_threshold(states, kind):
+    """-inf is below every finite threshold and +inf above: no threshold can act on such a verdict."""
+    policy = fresh(states, kind)
+    before = policy.state_dict()
+    policy.feedback(float("-inf"), anomalous=True)
+    policy.feedback(float("inf"), anomalous=False)
+    assert policy.state_dict() == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_load_state_rejects_wrong_kind_version_and_fields(states, kind):
     policy = fresh(states, kind)
     before = policy.state_dict()

@@ -259,6 +259,10 @@ def _grid(panels: int, height: float = 2.8) -> tuple[Figure, list[Any]]:
     return figure, axes
 
 
+_PLOTTABLE = np.finfo(float).max / 4
+"""Values at or beyond this are ``_finite``'s stand-ins for infinities."""
+
+
 def _finite(values: np.ndarray) -> np.ndarray:
     return np.nan_to_num(
         np.asarray(values, dtype=float), nan=0.0, posinf=np.finfo(float).max, neginf=-np.finfo(float).max
@@ -266,8 +270,11 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 
 def _range(values: np.ndarray, extra: list[float]) -> tuple[float, float]:
-    """A plotting range holding 99% of ``values`` and every ``extra`` value, with a margin."""
+    """A plotting range holding 99% of ``values`` and every ``extra`` value, with a margin; infinite values and
+    their stand-ins (``_finite``: a threshold below every score is -inf) are left out."""
     points = np.asarray(values, dtype=float)
+    points = points[np.abs(points) < _PLOTTABLE]
+    extra = [value for value in extra if abs(value) < _PLOTTABLE]
     low, high = np.quantile(points, [0.005, 0.995]) if len(points) else (0.0, 1.0)
     low, high = min([low, *extra]), max([high, *extra])
     margin = (high - low) * 0.05 or 0.5

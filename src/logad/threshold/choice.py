@@ -1,8 +1,10 @@
 """Training chooses the served threshold kind on the validation windows, stable and under simulated shifts.
 
-Each fitted kind is replayed from its post-validation state over validation streams in time order:
+Each fitted kind is replayed from its fitted state over validation streams in time order (training fits the kinds
+on the earlier half of the validation windows and gives the later half here, so the choice is made out of sample:
+``logad.train.thresholds``):
 
-* ``stable``: the validation windows as they are;
+* ``stable``: the windows as they are;
 * ``level``: from the middle on, every score raised by ``LEVEL_SHIFT`` robust spreads of the normal scores (a
   tenth of the anchor's distance from their median where they all tie);
 * ``scale``: from the middle on, every score's distance from the normal median multiplied by ``SCALE_FACTOR``;

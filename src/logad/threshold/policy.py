@@ -122,8 +122,12 @@ class ThresholdPolicy(ABC):
 
     def feedback(self, score: float, anomalous: bool) -> None:
         """An operator's verdict on a scored window: ``anomalous`` False for a false alarm (the threshold rises
-        above ``score``), True for a missed or confirmed anomaly (the threshold stays or drops below it)."""
-        self.verdicts = self.verdicts.add(float(score) - self.base_threshold(), anomalous)
+        above ``score``), True for a missed or confirmed anomaly (the threshold stays or drops below it). A window
+        scored -inf or +inf is on its side of every finite threshold, so its verdict leaves the threshold as it is
+        (a detector may still learn the window: LogSentry's knowledge base)."""
+        margin = float(score) - self.base_threshold()
+        if math.isfinite(margin):
+            self.verdicts = self.verdicts.add(margin, anomalous)
 
     @abstractmethod
     def base_threshold(self) -> float:

@@ -22,7 +22,7 @@ from logad.threshold.selection import ThresholdChoice, choose_threshold
 
 REWORD_SHARE = 0.3
 """Share of validation messages the simulated upgrade rewords (from the middle of the validation stream on)."""
-THRESHOLD_FORMAT = 2
+THRESHOLD_FORMAT = 3
 """Version of how thresholds are chosen and fitted; a model whose manifest records another can have them fitted
 again without retraining (``logad.train.runner.refit_thresholds``)."""
 
@@ -59,16 +59,30 @@ def fit_thresholds(
     show_progress: bool = False,
 ) -> FittedThresholds:
     """Choose the static threshold on ``validation`` (whose ``scores`` are given), fit every kind from it and
-    choose the served one; the reworded stream is scored here."""
+    choose the served one out of sample: each kind fitted on the earlier half of the validation windows (in time
+    order) is replayed over the later half, as it is, shifted and reworded (scored here), so a kind that only
+    memorises its fitting scores gains nothing; the served states are then fitted on every validation window."""
     labels = labels_of(validation)
-    default = 0.5 if detector.scores_are_probabilities else 0.0
-    if config.static_value is not None:
-        static = ThresholdChoice(config.static_value, "set in the run config (threshold.static_value)")
-    else:
-        static = choose_threshold(scores, labels, default, detector.supervised, config.normal_quantile)
+    static = _static_threshold(detector, scores, labels, config)
     kinds = fit_threshold_policies(config, scores, labels, static.value)
     streams = validation_streams(detector, validation, scores, static.value, config.seed, batch_size, show_progress)
-    return FittedThresholds(static, kinds, choose_kind(config, kinds.states, streams, kinds.skipped), config)
+    earlier = time_order(validation)[: len(validation) // 2]
+    trial_anchor = _static_threshold(detector, scores[earlier], labels[earlier], config).value
+    trial = fit_threshold_policies(config, scores[earlier], labels[earlier], trial_anchor)
+    later = [ValidationStream(s.name, s.scores[len(earlier) :], s.labels[len(earlier) :]) for s in streams]
+    fitted_both = {kind: state for kind, state in trial.states.items() if kind in kinds.states}
+    served = choose_kind(config, fitted_both, later, {**trial.skipped, **kinds.skipped})
+    return FittedThresholds(static, kinds, served, config)
+
+
+def _static_threshold(
+    detector: Detector, scores: np.ndarray, labels: np.ndarray, config: ThresholdConfig
+) -> ThresholdChoice:
+    """The static threshold of ``scores``: the run config's value, else chosen on them (``choose_threshold``)."""
+    if config.static_value is not None:
+        return ThresholdChoice(config.static_value, "set in the run config (threshold.static_value)")
+    default = 0.5 if detector.scores_are_probabilities else 0.0
+    return choose_threshold(scores, labels, default, detector.supervised, config.normal_quantile)
 
 
 def thresholds_are_current(record: dict[str, Any], config: ThresholdConfig) -> bool:
