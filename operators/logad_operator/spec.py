@@ -18,6 +18,8 @@ from logad_operator.placement import GPU, Resources, Scheduling
 DETECTORS = tuple(available_detectors())  # every detector logad registers has a WorkflowTemplate logad-train-<name>
 THRESHOLDS = KINDS  # the transformer's --threshold choices; unset: the kind training chose
 PROTOCOLS = ("v1", "v2")
+# The DeepSpeed configs logad ships (src/logad/train/deepspeed/*.json, `logad train --deepspeed NAME`).
+DEEPSPEED = ("zero2", "zero3", "zero2_offload", "zero3_offload")
 SCHEDULING = ("nodeSelector", "tolerations", "affinity", "runtimeClassName", "priorityClassName")  # serving.*
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 # Generated Workflow names add "-" and 5 characters; they must stay valid 63-character label values.
@@ -55,6 +57,7 @@ class Training:
     config: dict[str, Any] | None = None
     suspend: bool = False
     resources: Resources = field(default_factory=Resources)
+    deepspeed: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,9 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
             f"the InferenceService name {name!r} must be at most {MAX_SERVICE_NAME} lowercase letters, digits or '-'",
         )
     data = fields.section("data", {"logs", "format", "labels", "window"}, required=True)
-    training = fields.section("training", {"schedule", "preset", "minF1", "config", "suspend", "resources"})
+    training = fields.section(
+        "training", {"schedule", "preset", "minF1", "config", "suspend", "resources", "deepspeed"}
+    )
     serving = fields.section("serving", {"threshold", "replicas", "protocol", "transformer", *SCHEDULING, "resources"})
     schedule = training.string("schedule")
     if schedule and not croniter.is_valid(schedule):
@@ -134,6 +139,7 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
             config=training.mapping("config"),
             suspend=training.boolean("suspend"),
             resources=training.resources("resources"),
+            deepspeed=training.choice("deepspeed", DEEPSPEED),
         ),
         serving=Serving(
             threshold=serving.choice("threshold", THRESHOLDS),

@@ -32,10 +32,11 @@ class Previous:
 
 def workflow_parameters(spec: LogDetectorSpec, declared: tuple[str, ...], workdir: str) -> list[dict[str, str]]:
     """The run's parameters, in the template's order: only declared ones, and only those with a value (the
-    others keep the template's defaults). ``spec.training.config`` goes inline as a JSON object (``logad train
-    --config`` takes one), so the run reads it wherever its namespace is; ``spec.training.resources`` as JSON that
-    the template's training steps merge over their own. A setting the template has no parameter for is refused,
-    not dropped."""
+        others keep the template's defaults). ``spec.training.config`` goes inline as a JSON object (``logad train
+        --config`` takes one), so the run reads it wherever its namespace is; ``spec.training.resources`` as JSON that
+        the template's training steps merge over their own; ``spec.training.deepspeed`` names a shipped DeepSpeed config
+    for its training steps. A setting the template has no parameter for is refused,
+        not dropped."""
     resources = spec.training.resources.manifest()
     config = spec.training.config
     values = {
@@ -49,8 +50,9 @@ def workflow_parameters(spec: LogDetectorSpec, declared: tuple[str, ...], workdi
         "tenant": spec.tenant,
         "workdir": workdir,
         TRAINING_RESOURCES: _json(resources) if resources else "",
+        "deepspeed": spec.training.deepspeed,
     }
-    for field, parameter in (("config", "config"), ("resources", TRAINING_RESOURCES)):
+    for field, parameter in (("config", "config"), ("resources", TRAINING_RESOURCES), ("deepspeed", "deepspeed")):
         if values[parameter] and parameter not in declared:
             raise SpecError(
                 f"spec.training.{field}", f"{template_name(spec.detector)} declares no parameter {parameter}"

@@ -21,7 +21,7 @@ from logad_operator import layout
 from logad_operator.inference_service import build_inference_service
 from logad_operator.resources import ANNOTATION_MODEL_URI, ANNOTATION_STOP, ANNOTATION_STORAGE_URI, Owner
 from logad_operator.settings import OperatorSettings
-from logad_operator.spec import parse_spec
+from logad_operator.spec import DEEPSPEED, SpecError, parse_spec
 from logad_operator.templates import declared_parameters
 from logad_operator.workflow import Previous, build_workflow
 
@@ -142,3 +142,22 @@ def test_a_run_without_a_tenant_patches_no_inference_service(detector: str):
     assert not argo.when_holds(task["when"])
     named, _ = roll_out(argo.substitute(rendered, {"tenant": "team-a"}))
     assert argo.when_holds(named["when"])
+
+
+@pytest.mark.parametrize("detector", available_detectors())
+def test_a_deepspeed_config_reaches_every_training_step_of_the_run(detector: str):
+    """spec.training.deepspeed picks a shipped config per LogDetector; each step that runs `logad train` gets it,
+    and the CRD and the spec parser offer exactly the configs logad ships."""
+    _, arguments = run_arguments(detector, deepspeed="zero2")
+    assert arguments["deepspeed"] == "zero2"
+    substituted = argo.substitute(template(detector), arguments)
+    trains = [
+        t["container"]["args"]
+        for t in substituted["spec"]["templates"]
+        if "--deepspeed" in t.get("container", {}).get("args", [])
+    ]
+    assert trains and all(args[args.index("--deepspeed") + 1] == "zero2" for args in trains)
+    shipped = {path.stem for path in (Path(__file__).resolve().parents[2] / "src/logad/train/deepspeed").glob("*.json")}
+    assert set(DEEPSPEED) == shipped
+    with pytest.raises(SpecError, match=r"spec\.training\.deepspeed"):
+        spec(detector, deepspeed="zero4")
