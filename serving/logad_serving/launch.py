@@ -81,6 +81,13 @@ class ServerProcess:
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
+    def last_words(self) -> str:
+        """One line on why the child stopped: its exit code and its last ``error:`` line (else its last line)."""
+        lines = [line.strip() for line in self.log_tail().splitlines() if line.strip()]
+        said = next((line for line in reversed(lines) if line.startswith("error:")), lines[-1] if lines else "")
+        code = None if self.process is None else self.process.poll()
+        return f"the {self.role} exited with code {code}" + (f": {said}" if said else "") + f" (log: {self.log_path})"
+
 
 @dataclass
 class LocalDeployment:
@@ -99,20 +106,23 @@ class LocalDeployment:
         host: str = LOOPBACK,
         port: int | None = None,
         protocol: str = "v1",
+        log_args: Sequence[str] | None = None,
     ) -> LocalDeployment:
-        """Processes (not started yet): the predictor always on loopback, the transformer on ``host``."""
+        """Processes (not started yet): the predictor always on loopback, the transformer on ``host``. Each one's
+        output goes to ``ROLE.log`` in ``work_dir``; with ``log_args`` (record format and rotation) its log records
+        go to the rotated ``ROLE.log`` and the rest of its output (a crash's traceback) to ``ROLE.out``."""
         work_dir.mkdir(parents=True, exist_ok=True)
+
+        def server(role: str, server_host: str, server_port: int, args: list[str]) -> ServerProcess:
+            if log_args is None:
+                return ServerProcess(role, name, server_host, server_port, args, work_dir / f"{role}.log")
+            records = ["--log-file", str(work_dir / f"{role}.log"), *log_args]
+            return ServerProcess(role, name, server_host, server_port, [*args, *records], work_dir / f"{role}.out")
+
         model = ["--model", str(model_dir), "--name", name]
-        predictor = ServerProcess("predictor", name, LOOPBACK, free_port(), model, work_dir / "predictor.log")
+        predictor = server("predictor", LOOPBACK, free_port(), model)
         wiring = ["--predictor-host", f"{LOOPBACK}:{predictor.port}", "--predictor-protocol", protocol]
-        transformer = ServerProcess(
-            "transformer",
-            name,
-            host,
-            port or free_port(),
-            [*model, *wiring, *transformer_args],
-            work_dir / "transformer.log",
-        )
+        transformer = server("transformer", host, port or free_port(), [*model, *wiring, *transformer_args])
         return cls(predictor, transformer)
 
     def start(self, timeout: float = 180.0) -> LocalDeployment:

@@ -12,11 +12,12 @@ from typing import Any
 from kserve import Model
 from kserve.protocol.infer_type import InferRequest, InferResponse
 
-from logad.artifact import LoadedModel, load_artifact
+from logad.artifact import LoadedModel, load_artifact, read_manifest
 from logad.data.types import LogSequence
 from logad_serving.batching import DynamicBatcher
 from logad_serving.errors import check_model_version
 from logad_serving.feedback import decode_knowledge
+from logad_serving.metrics import ModelMetrics
 from logad_serving.protocol import decode_windows, encode_scores
 from logad_serving.tenancy import request_tenant
 
@@ -45,6 +46,7 @@ class DetectorPredictor(Model):
             self._score, settings.max_windows, settings.max_delay_ms / 1000
         )
         self._detector_lock = threading.Lock()
+        self.metrics = ModelMetrics(name, read_manifest(self.model_dir).model_version)
 
     def load(self) -> bool:
         self.model = load_artifact(self.model_dir)
@@ -73,6 +75,7 @@ class DetectorPredictor(Model):
         tenant = request_tenant(headers, None, default_tenant)
         key = f"{tenant}\n{int(batch.explain)}"
         scored = await self._batcher.submit(key, batch.windows)
+        self.metrics.scored(tenant, len(batch.windows))
         explanations = [e for _, e in scored] if batch.explain else None
         return encode_scores(payload, self.name, batch.windows, [s for s, _ in scored], explanations)
 

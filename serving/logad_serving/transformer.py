@@ -27,15 +27,18 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 from logad.artifact import initial_threshold_policy, read_manifest, read_threshold_states
 from logad.data.dataset import DataSpec, raw_line_spec
 from logad.data.formats import get_format
-from logad.data.types import LogSequence
+from logad.data.types import LogRecord, LogSequence
 from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError
 from logad.state import StateConflict, StateStore, TenantState, TenantTokens
-from logad.streaming import StreamConfig, StreamWindower, parse_lines
+from logad.streaming import LineProblem, StreamConfig, StreamWindower, parse_lines
 from logad.streaming.tenant_stream import TenantStream
 from logad.threshold import Decision
-from logad_serving.errors import PredictorUnavailable
+from logad_serving.alerts import AlertSettings, AlertSink, anomaly_alert
+from logad_serving.errors import PredictorUnavailable, UnknownWindow
 from logad_serving.feedback import Verdict, check_records, judged, knowledge_request, parse_feedback
+from logad_serving.health import dependencies_problem, predictor_failure
+from logad_serving.metrics import ModelMetrics
 from logad_serving.protocol import LineBatch, decode_lines, decode_scores, encode_decisions, windows_request
 from logad_serving.tenancy import TENANT_HEADER, header, request_tenant
 
@@ -62,6 +65,8 @@ class TransformerSettings:
     tokens_dir: Path | None = None
     max_lines: int = 100_000
     data: DataSpec | None = None  # raw-line format and window, when the model's own record does not say
+    alert_webhook: str | None = None  # Alertmanager-compatible URL that anomalous decisions are sent to
+    otlp_tenant_attribute: str = "service.namespace"  # the OTLP resource attribute naming a record's tenant
 
 
 class TenantTransformer(Model):
@@ -84,6 +89,9 @@ class TenantTransformer(Model):
         self.store = store
         self.tokens = TenantTokens.from_dir(settings.tokens_dir)
         self.max_lines = settings.max_lines
+        self.metrics = ModelMetrics(name, manifest.model_version)
+        self.alerts = AlertSink(AlertSettings(settings.alert_webhook), self.metrics) if settings.alert_webhook else None
+        self.otlp_tenant_attribute = settings.otlp_tenant_attribute
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._predictor_client: httpx.AsyncClient | None = None
 
@@ -93,6 +101,11 @@ class TenantTransformer(Model):
 
     def validate(self, payload: Any) -> Any:
         return payload  # preprocess already turned the request into a LineBatch
+
+    async def dependencies_problem(self) -> str | None:
+        """Why this transformer cannot serve now (its predictor not ready, its state store unreachable), or None:
+        readiness (see health.py)."""
+        return await dependencies_problem(self.predictor_config.predictor_base_url, self.name, self.store)
 
     async def preprocess(self, payload: dict[str, Any] | InferRequest, headers: dict[str, str] | None = None) -> Any:
         batch = decode_lines(payload)
@@ -105,11 +118,32 @@ class TenantTransformer(Model):
     ) -> dict[str, Any] | InferResponse:
         tenant = self.authorise(headers, payload.tenant)
         records, problems = parse_lines(payload.lines, self.log_format)
+        results, state = await self.ingest(tenant, records, problems, payload.flush, payload.explain, headers)
+        extra = {
+            "tenant": tenant,
+            "model_version": self.model_version,
+            "rejected_lines": [{"line": p.line, "reason": p.reason} for p in problems],
+            "open_windows": self.stream.windower.open_windows(state["windows"]),
+        }
+        self.metrics.open_windows(tenant, extra["open_windows"])
+        return encode_decisions(payload, self.name, results, extra)
+
+    async def ingest(
+        self,
+        tenant: str,
+        records: list[LogRecord],
+        problems: list[LineProblem],
+        flush: bool,
+        explain: bool,
+        headers: dict[str, str] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Advance an authorised tenant's stream by ``records`` (its rejected lines counted) in one write: the
+        decision of each completed window, and the tenant's new state."""
 
         async def advance(stored: TenantState) -> Update[tuple[list[LogSequence], list[Decision], list[dict]]]:
             state = self.stream.current(stored.data)
-            windows, state = self.stream.add_lines(state, records, len(problems), payload.flush)
-            scores, explanations = await self._score(tenant, windows, payload.explain, headers)
+            windows, state = self.stream.add_lines(state, records, len(problems), flush)
+            scores, explanations = await self._score(tenant, windows, explain, headers)
             decisions, state = self.stream.decide(state, scores)
             now = time.time()
             keep = self.learns_from_feedback
@@ -118,16 +152,11 @@ class TenantTransformer(Model):
 
         async with self._tenant_lock(tenant):
             (windows, decisions, explanations), state, _ = await self._write(tenant, advance)
+        self._report(tenant, len(records) + len(problems), problems, windows, decisions)
         results = [
             _decision_record(w.id, len(w), d, e) for w, d, e in zip(windows, decisions, explanations, strict=True)
         ]
-        extra = {
-            "tenant": tenant,
-            "model_version": self.model_version,
-            "rejected_lines": [{"line": p.line, "reason": p.reason} for p in problems],
-            "open_windows": self.stream.windower.open_windows(state["windows"]),
-        }
-        return encode_decisions(payload, self.name, results, extra)
+        return results, state
 
     # ---- operator endpoints (see app.py) --------------------------------------------------------------------
     async def inspect(self, tenant: str, headers: dict[str, str] | None) -> dict[str, Any]:
@@ -140,6 +169,22 @@ class TenantTransformer(Model):
             **self.stream.summary(self.stream.current(stored.data)),
         }
 
+    async def decisions(
+        self, tenant: str, headers: dict[str, str] | None, limit: int, before: int | None
+    ) -> dict[str, Any]:
+        """The tenant's logged decisions newest first: at most ``limit``, with a ``seq`` below ``before`` if given."""
+        tenant = self.authorise(headers, tenant)
+        found = await asyncio.to_thread(self.store.decisions, tenant, limit, before)
+        return {"tenant": tenant, "decisions": found}
+
+    async def decision(self, tenant: str, window: str, headers: dict[str, str] | None) -> dict[str, Any]:
+        """The latest logged decision of ``window`` (404 when the tenant's log holds none)."""
+        tenant = self.authorise(headers, tenant)
+        found = await asyncio.to_thread(self.store.decision, tenant, window)
+        if found is None:
+            raise UnknownWindow(f"tenant {tenant!r} has no logged decision of window {window!r}")
+        return {"tenant": tenant, **found}
+
     async def reset(self, tenant: str, headers: dict[str, str] | None) -> dict[str, Any]:
         """Put the tenant's threshold back to the model's fitted state; open windows are kept."""
         tenant = self.authorise(headers, tenant)
@@ -149,7 +194,9 @@ class TenantTransformer(Model):
 
         async with self._tenant_lock(tenant):
             _, state, version = await self._write(tenant, to_fitted)
-        return {"tenant": tenant, "state_version": version, **self.stream.summary(state)}
+        summary = self.stream.summary(state)
+        self.metrics.threshold(tenant, summary["threshold"])
+        return {"tenant": tenant, "state_version": version, **summary}
 
     async def feedback(self, tenant: str, body: bytes, headers: dict[str, str] | None) -> dict[str, Any]:
         """Apply operators' verdicts on logged windows (see ``feedback.py`` for the body and its checks): the
@@ -170,6 +217,7 @@ class TenantTransformer(Model):
 
             _, state, version = await self._write(tenant, apply)
         summary = self.stream.summary(state)
+        self.metrics.threshold(tenant, summary["threshold"])
         return {
             "tenant": tenant,
             "applied": len(records),
@@ -179,6 +227,27 @@ class TenantTransformer(Model):
         }
 
     # ---- helpers ----------------------------------------------------------------------------------------------
+    def _report(
+        self,
+        tenant: str,
+        lines: int,
+        problems: list[LineProblem],
+        windows: list[LogSequence],
+        decisions: list[Decision],
+    ) -> None:
+        """Count a committed request in the metrics and queue an alert per anomalous window (never waits)."""
+        self.metrics.received(tenant, lines, problems)
+        self.metrics.decided(tenant, decisions)
+        if self.alerts is not None:
+            now = time.time()
+            self.alerts.submit(
+                [
+                    anomaly_alert(tenant, w.id, self.name, self.model_version, d, now)
+                    for w, d in zip(windows, decisions, strict=True)
+                    if d.anomalous
+                ]
+            )
+
     def authorise(self, headers: dict[str, str] | None, tenant_field: str | None) -> str:
         """The request's tenant, after its bearer token is checked (when tokens are configured)."""
         tenant = request_tenant(headers, tenant_field)
@@ -219,12 +288,15 @@ class TenantTransformer(Model):
             return [], []
         config = self.predictor_config
         v2 = config is not None and config.protocol == "v2"
-        response = await self._http_client.infer(
-            config.predictor_base_url,
-            model_name=self.name,
-            data=windows_request(self.name, windows, explain, v2),
-            headers={"Content-Type": "application/json", TENANT_HEADER: tenant, **_forwarded(headers)},
-        )
+        try:
+            response = await self._http_client.infer(
+                config.predictor_base_url,
+                model_name=self.name,
+                data=windows_request(self.name, windows, explain, v2),
+                headers={"Content-Type": "application/json", TENANT_HEADER: tenant, **_forwarded(headers)},
+            )
+        except httpx.HTTPError as exc:
+            raise predictor_failure(config.predictor_base_url, exc) from exc
         return decode_scores(response, len(windows))
 
     async def _judged(self, tenant: str, verdicts: list[Verdict]) -> list[dict[str, Any]]:

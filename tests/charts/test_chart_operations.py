@@ -15,9 +15,11 @@ from pathlib import Path
 import kubernetes_validate
 import yaml
 from chart_helpers import CHART, KUBE_VERSION, PRODUCTION_VALUES, Helm, of_kind, one
+from prometheus_client.metrics import MetricWrapperBase
 
 from k8s_rules import podsecurity
 from logad.cli import main
+from logad_serving import metrics as logad_metrics
 
 
 def _seed_job(objects: list[dict]) -> dict:
@@ -127,25 +129,43 @@ def test_disruption_budgets_cover_the_replicated_components(default_objects, pro
         kubernetes_validate.validate(pdb, KUBE_VERSION, strict=True)
 
 
+_SAMPLE_SUFFIXES = {"counter": ("_total",), "gauge": ("",), "histogram": ("_bucket", "_count", "_sum")}
+
+
+def _exported(module: object) -> set[str]:
+    """The sample names of the prometheus-client metrics defined in ``module``."""
+    return {
+        f"{family.name}{suffix}"
+        for metric in vars(module).values()
+        if isinstance(metric, MetricWrapperBase)
+        for family in metric.describe()
+        for suffix in _SAMPLE_SUFFIXES[family.type]
+    }
+
+
 def test_the_dashboard_reads_metrics_the_servers_export(production_objects):
-    """The dashboard's PromQL names only KServe's request histograms, which the servers export today at /metrics
-    (kserve.metrics, registered by kserve's RESTServer that logad_serving runs)."""
+    """The dashboard's PromQL names only metrics the servers export at /metrics from one registry: KServe's request
+    histograms (kserve.metrics, registered by kserve's RESTServer that logad_serving runs) and logad's per-tenant
+    series (logad_serving.metrics); every logad series but the predictor's has a panel."""
     argv, sys.argv = sys.argv, sys.argv[:1]  # importing kserve parses the command line
     try:
         import kserve.metrics as kserve_metrics
     finally:
         sys.argv = argv
-    exported = {
-        f"{histogram._name}{suffix}"
-        for histogram in vars(kserve_metrics).values()
-        if type(histogram).__name__ == "Histogram"
-        for suffix in ("_bucket", "_count", "_sum")
-    }
+    logad = _exported(logad_metrics)
     dashboard = json.loads(one(production_objects, "ConfigMap", "logad-dashboard")["data"]["logad-serving.json"])
     queries = [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
-    queries.append(dashboard["templating"]["list"][1]["query"]["query"])
-    used = {name for query in queries for name in re.findall(r"\b(request_\w+)", query)}
-    assert used and used <= exported
+    queries += [variable["query"]["query"] for variable in dashboard["templating"]["list"][1:]]
+    used = {name for query in queries for name in re.findall(r"\b((?:request|logad)_\w+)", query)}
+    assert used <= _exported(kserve_metrics) | logad
+    assert {"request_predict_seconds_bucket", "logad_request_seconds_bucket"} <= used
+    assert logad - used == {
+        "logad_windows_scored_total",
+        "logad_windows_decided_total",
+        "logad_alerts_sent_total",
+        "logad_request_seconds_count",
+        "logad_request_seconds_sum",
+    }
     assert json.loads((CHART / "files" / "dashboards" / "logad-serving.json").read_text()) == dashboard
 
 
@@ -183,6 +203,19 @@ def test_autoscaling_and_prometheus_scraping_reach_the_inference_services(defaul
         assert not {"scaleMetric", "scaleTarget"} & set(default["spec"][component])
     (quiet,) = of_kind(helm.render("--set", "serving.metrics.prometheusScraping=false"), "InferenceService")
     assert "serving.kserve.io/enable-prometheus-scraping" not in quiet["metadata"]["annotations"]
+
+
+def test_every_transformer_sends_alerts_to_the_webhook_the_values_name(default_objects, production_objects, helm):
+    """serving.alerts.webhookUrl becomes each transformer's --alert-webhook (tests/operators parses the args with
+    the server's own parser); none by default, and a URL that is not http(s) is refused by the schema."""
+    url = yaml.safe_load(PRODUCTION_VALUES.read_text())["serving"]["alerts"]["webhookUrl"]
+    for isvc in of_kind(production_objects, "InferenceService"):
+        args = isvc["spec"]["transformer"]["containers"][0]["args"]
+        assert args[args.index("--alert-webhook") + 1] == url
+    for isvc in of_kind(default_objects, "InferenceService"):
+        assert "--alert-webhook" not in isvc["spec"]["transformer"]["containers"][0]["args"]
+    refused = helm.template("--set", "serving.alerts.webhookUrl=alertmanager:9093")
+    assert refused.returncode != 0 and "webhookUrl" in refused.stderr
 
 
 ROLLED_OUT = "pvc://logad-data/runs/logad-train-baseline-x7k2p/model"

@@ -91,12 +91,30 @@ def test_rotated_secrets_are_picked_up(secret: Path) -> None:
         tokens.check("globex", "Bearer tok-globex")
 
 
-def test_the_folder_is_read_again_only_when_its_mtime_changes(secret: Path) -> None:
-    os.utime(secret, ns=(10**18, 10**18))  # an old mtime: not within the filesystem's timestamp granularity of now
+@pytest.mark.parametrize("new_token", ["edited-in-place", "s3cret-acmX\n"], ids=["other size", "same size"])
+def test_a_token_rewritten_in_place_replaces_the_old_one(secret: Path, new_token: str) -> None:
+    target = (secret / "acme").resolve()
+    old = 10**18  # old mtimes: outside the filesystem's timestamp granularity of now, so a cache may trust them
+    os.utime(target, ns=(old, old))
+    os.utime(secret, ns=(old, old))
     tokens = TenantTokens.from_dir(secret)
     tokens.check("acme", "Bearer s3cret-acme")
-    (secret / "acme").write_text("edited-in-place")  # through the link: the folder's mtime stays the same
-    os.utime(secret, ns=(10**18, 10**18))
-    tokens.check("acme", "Bearer s3cret-acme")  # served from the cache, no reread
-    os.utime(secret, ns=(10**18 + 1, 10**18 + 1))
-    tokens.check("acme", "Bearer edited-in-place")
+    inode = target.stat().st_ino
+    with target.open("r+") as file:  # the same inode, the folder untouched
+        file.truncate(0)
+        file.write(new_token)
+    os.utime(target, ns=(old + 1, old + 1))  # only the file's mtime moves (by 1 ns)
+    assert target.stat().st_ino == inode
+    tokens.check("acme", f"Bearer {new_token.strip()}")
+    with pytest.raises(AuthError, match="wrong token"):
+        tokens.check("acme", "Bearer s3cret-acme")
+
+
+def test_a_file_with_the_same_fingerprint_is_served_from_the_cache(secret: Path) -> None:
+    target = (secret / "acme").resolve()
+    os.utime(target, ns=(10**18, 10**18))
+    tokens = TenantTokens.from_dir(secret)
+    tokens.check("acme", "Bearer s3cret-acme")
+    target.write_text("s3cret-acmX\n")  # same size; the mtime is put back below: nothing tells it apart
+    os.utime(target, ns=(10**18, 10**18))
+    tokens.check("acme", "Bearer s3cret-acme")  # no reread

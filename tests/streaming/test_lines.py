@@ -19,18 +19,18 @@ def test_problems_name_the_request_line():
     assert [r.line_no for r in records] == [1, 8]
     assert records[0].content == records[1].content == HDFS.split(": ", 1)[1]
     assert problems == [
-        LineProblem(2, f"does not match format hdfs ({fmt.header})"),
-        LineProblem(3, "empty line"),
-        LineProblem(4, "empty line"),
-        LineProblem(5, "not a string"),
-        LineProblem(6, "not a string"),
-        LineProblem(7, "longer than 65536 characters"),
+        LineProblem(2, f"does not match format hdfs ({fmt.header})", "no_match"),
+        LineProblem(3, "empty line", "empty"),
+        LineProblem(4, "empty line", "empty"),
+        LineProblem(5, "not a string", "not_string"),
+        LineProblem(6, "not a string", "not_string"),
+        LineProblem(7, "longer than 65536 characters", "too_long"),
     ]
 
 
 def test_max_line_chars_is_a_parameter():
     records, problems = parse_lines([HDFS, "081109 203615 148 INFO a: b"], get_format("hdfs"), max_line_chars=40)
-    assert problems == [LineProblem(1, "longer than 40 characters")] and [r.line_no for r in records] == [2]
+    assert problems == [LineProblem(1, "longer than 40 characters", "too_long")] and [r.line_no for r in records] == [2]
 
 
 def test_timestamps_and_labels_come_through():

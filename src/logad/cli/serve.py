@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from logad.artifact import read_manifest
 from logad.cli.common import note
+from logad.state import parse_store_uri
 from logad.threshold.config import KINDS
+from logad_serving.server_logging import add_logging_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,33 +17,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", type=Path, required=True, help="artifact directory written by `logad train`")
     parser.add_argument("--host", default="127.0.0.1", help="transformer address (the predictor stays on loopback)")
     parser.add_argument("--port", type=int, default=8080, help="transformer port")
-    parser.add_argument("--state", type=Path, default=Path("logad-state/tenants.db"), help="tenant state (SQLite)")
+    parser.add_argument(
+        "--state", default="logad-state/tenants.db", help="tenant state: a SQLite path or a redis://HOST:PORT/DB URL"
+    )
     parser.add_argument("--protocol", choices=("v1", "v2"), default="v1", help="transformer -> predictor protocol")
     parser.add_argument("--threshold", choices=KINDS, help="default: the kind training chose to serve")
     parser.add_argument("--tokens-dir", type=Path, help="one bearer token file per tenant (enables auth)")
-    parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs")
-    parser.add_argument("--for-seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    parser.add_argument("--alert-webhook", help="Alertmanager-compatible URL (.../api/v2/alerts) for anomalies")
+    parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs (ROLE.log, ROLE.out)")
+    add_logging_arguments(parser, "--log-format")
+    parser.add_argument("--max-restarts", type=int, default=3, help="restarts of dead servers before giving up")
+    parser.add_argument("--for-seconds", type=float, help="stop after this long (default: until Ctrl-C or SIGTERM)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from logad_serving.launch import LocalDeployment  # kserve is only imported by the commands that serve
+    from logad_serving.supervise import Supervisor, require_free_port
 
     name = read_manifest(args.model).detector
-    extra = ["--state", str(args.state)]
+    parse_store_uri(args.state)
+    require_free_port(args.host, args.port)
+    extra = ["--state", args.state]
     extra += ["--threshold", args.threshold] if args.threshold else []
     extra += ["--tokens-dir", str(args.tokens_dir)] if args.tokens_dir else []
-    deployment = LocalDeployment.create(args.model, name, args.logs_dir, extra, args.host, args.port, args.protocol)
-    with deployment:
+    extra += ["--alert-webhook", args.alert_webhook] if args.alert_webhook else []
+    log_args = ["--logging-format", args.logging_format, "--log-max-bytes", str(args.log_max_bytes)]
+    log_args += ["--log-backups", str(args.log_backups)]
+    deployment = LocalDeployment.create(
+        args.model, name, args.logs_dir, extra, args.host, args.port, args.protocol, log_args
+    )
+
+    def announce() -> None:
         url = deployment.transformer.url
         note(f"serving {name}: POST {url}/v1/models/{name}:predict (or /v2/models/{name}/infer) with X-Tenant-Id")
         note(f"tenant threshold: GET {url}/logad/v1/tenants/TENANT/threshold, POST .../threshold/reset")
         note(f"operator verdicts: POST {url}/logad/v1/tenants/TENANT/feedback (or `logad feedback --url {url}`)")
-        deadline = None if args.for_seconds is None else time.monotonic() + args.for_seconds
-        while deadline is None or time.monotonic() < deadline:
-            for server in (deployment.predictor, deployment.transformer):
-                if server.process.poll() is not None:
-                    note(f"the {server.role} stopped:\n{server.log_tail()}")
-                    return 1
-            time.sleep(0.5)
-    return 0
+
+    return Supervisor(deployment, note, args.max_restarts).run(args.for_seconds, announce)

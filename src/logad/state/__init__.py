@@ -2,10 +2,10 @@
 per-tenant bearer tokens."""
 
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE
-from logad.state.factory import open_store
+from logad.state.factory import open_store, parse_store_uri
 from logad.state.redis import RedisStateStore
 from logad.state.sqlite import SqliteStateStore
-from logad.state.store import StateConflict, StateStore, TenantState
+from logad.state.store import StateConflict, StateStore, StoreUnavailable, TenantState
 from logad.state.tokens import AuthError, TenantTokens
 
 __all__ = [
@@ -15,7 +15,9 @@ __all__ = [
     "SqliteStateStore",
     "StateConflict",
     "StateStore",
+    "StoreUnavailable",
     "TenantState",
     "TenantTokens",
     "open_store",
+    "parse_store_uri",
 ]

@@ -13,11 +13,13 @@ Durability is the server's: a put that returned survives a crash only when the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from logad.errors import ConfigError
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.store import StateConflict, StateStore
+from logad.state.store import StateConflict, StateStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -89,6 +91,28 @@ return redis.call('DEL', KEYS[1])
 """
 
 
+# A server that does not answer fails a request after these many seconds instead of hanging it (URL options such as
+# ``?socket_timeout=`` override them).
+_TIMEOUTS = {"socket_connect_timeout": 5.0, "socket_timeout": 30.0}
+Params = ParamSpec("Params")
+Returned = TypeVar("Returned")
+
+
+def _reachable(method: Callable[Params, Returned]) -> Callable[Params, Returned]:
+    """``method`` with the client's connection errors and timeouts raised as StoreUnavailable (a 503, not a 500)."""
+
+    @wraps(method)
+    def call(*args: Params.args, **kwargs: Params.kwargs) -> Returned:
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return method(*args, **kwargs)
+        except (ConnectionError, TimeoutError) as exc:
+            raise StoreUnavailable(f"the Redis state store is unreachable ({exc})") from exc
+
+    return call
+
+
 def _text(value: bytes | str) -> str:
     """A reply as text, whether or not the client decodes responses."""
     return value.decode("utf-8") if isinstance(value, bytes) else value
@@ -108,7 +132,7 @@ class RedisStateStore(StateStore):
             except ImportError:
                 raise ConfigError("the Redis state store needs the 'redis' package: pip install redis") from None
             try:
-                self._client = Redis.from_url(url_or_client)
+                self._client = Redis.from_url(url_or_client, **_TIMEOUTS)
             except ValueError as exc:
                 raise ConfigError(f"Redis state store URL is invalid: {exc}") from None
         else:
@@ -126,10 +150,12 @@ class RedisStateStore(StateStore):
         prefix = self._prefix
         return [f"{prefix}:tenant:{tenant}", self._set_key, f"{prefix}:log:{tenant}", f"{prefix}:logindex:{tenant}"]
 
+    @_reachable
     def _get(self, tenant: str) -> tuple[int, str] | None:
         version, data = self._client.hmget(self._keys(tenant)[0], ["version", "data"])
         return None if version is None or data is None else (int(version), _text(data))
 
+    @_reachable
     def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
         pairs = [part for pair in (*log.amend, *log.append) for part in pair]
         args = [expected_version, text, tenant, self.decision_log_size, len(log.amend), *pairs]
@@ -138,21 +164,29 @@ class RedisStateStore(StateStore):
             raise StateConflict(tenant, expected_version, int(version))
         return int(version)
 
+    @_reachable
     def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
         _, _, log, index = self._keys(tenant)
         found = self._decision_script(keys=[log, index], args=[window])
         return None if not found else (int(found[0]), _text(found[1]))
 
+    @_reachable
     def _decisions(self, tenant: str, limit: int, before: int | None) -> list[tuple[int, str]]:
         state, _, log, _ = self._keys(tenant)
         found = self._decisions_script(keys=[state, log], args=[limit, before or 0])
         return [(int(found[i]), _text(found[i + 1])) for i in range(0, len(found), 2)]
 
+    @_reachable
     def _delete(self, tenant: str) -> bool:
         return bool(self._delete_script(keys=self._keys(tenant), args=[tenant]))
 
+    @_reachable
     def _tenants(self) -> list[str]:
         return [_text(member) for member in self._client.smembers(self._set_key)]
+
+    @_reachable
+    def _ping(self) -> None:
+        self._client.ping()
 
     def close(self) -> None:
         if self._owned:

@@ -135,6 +135,9 @@ class SqliteStateStore(StateStore):
             rows = self._conn.execute("SELECT tenant FROM tenant_state WHERE namespace = ?", (self.namespace,))
             return [row[0] for row in rows]
 
+    def _ping(self) -> None:
+        """Nothing to reach: the database is a local file, opened when the store was."""
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

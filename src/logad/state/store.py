@@ -46,6 +46,10 @@ class StateConflict(LogadError):
         self.tenant, self.expected, self.actual = tenant, expected, actual
 
 
+class StoreUnavailable(LogadError):
+    """The store's backend cannot be reached (a Redis server that is down): nothing was read or written."""
+
+
 def check_namespace(namespace: str) -> str:
     """``namespace`` if it is a safe key prefix (1-128 letters, digits, '_', '.' or '-'), else ConfigError."""
     if not isinstance(namespace, str) or not _NAMESPACE_RE.fullmatch(namespace):
@@ -126,6 +130,10 @@ class StateStore(ABC):
         """The namespace's tenants that have state, sorted."""
         return sorted(self._tenants())
 
+    def ping(self) -> None:
+        """Return when the backend answers; StoreUnavailable when it does not (readiness checks)."""
+        self._ping()
+
     @abstractmethod
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
@@ -153,3 +161,7 @@ class StateStore(ABC):
     @abstractmethod
     def _tenants(self) -> list[str]:
         """The namespace's tenants, in any order."""
+
+    @abstractmethod
+    def _ping(self) -> None:
+        """Reach the backend; StoreUnavailable when it does not answer."""

@@ -1,45 +1,28 @@
 """Per-tenant bearer tokens from a mounted Kubernetes secret: one file per tenant, named after it, holding its token.
 
-The folder is re-read when its mtime changes, as it does when Kubernetes swaps the secret's ``..data`` link on
-rotation (a token rewritten in place, without touching the folder, is not noticed). Hidden entries (``..data``,
-``..2024_...``) are Kubernetes' bookkeeping and are skipped.
+A tenant's file is read again whenever it changed: its identity (device, inode), mtime and size are compared on
+every check, so both Kubernetes' rotation (the ``..data`` link swapped to a new folder: a new inode behind the
+tenant's link) and a token rewritten in place (same inode, new mtime or size) take effect on the next request, and
+the old token stops working. Hidden entries (``..data``, ``..2024_...``) are Kubernetes' bookkeeping, never tenants.
 """
 
 from __future__ import annotations
 
 import hmac
-import os
+import stat
 import time
 from pathlib import Path
 
 from logad.errors import ConfigError, LogadError
 
-# A folder whose mtime is this recent may change again within the filesystem's timestamp granularity without its
-# mtime changing, so it is read again on the next check instead of trusted.
+# A file whose mtime is this recent may change again within the filesystem's timestamp granularity without its
+# mtime or size changing, so it is read again on the next check instead of trusted.
 _RACY_NS = 2_000_000_000
+Fingerprint = tuple[int, int, int, int]  # device, inode, mtime_ns, size
 
 
 class AuthError(LogadError):
     """A request without the right bearer token for its tenant."""
-
-
-def _read_tokens(directory: Path) -> dict[str, bytes]:
-    """Tenant -> token of the non-empty, non-hidden files in ``directory`` (links followed); {} when it is gone."""
-    tokens: dict[str, bytes] = {}
-    try:
-        entries = list(os.scandir(directory))
-    except FileNotFoundError:
-        return tokens
-    for entry in entries:
-        if entry.name.startswith(".") or not entry.is_file():
-            continue
-        try:
-            token = Path(entry.path).read_bytes().strip()
-        except FileNotFoundError:  # its link's target went away mid-rotation: the folder's new mtime rereads it
-            continue
-        if token:
-            tokens[entry.name] = token
-    return tokens
 
 
 class TenantTokens:
@@ -47,7 +30,7 @@ class TenantTokens:
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
-        self._cache: tuple[int | None, dict[str, bytes]] = (None, {})  # (folder mtime, tokens), swapped as one
+        self._cache: dict[str, tuple[Fingerprint, bytes]] = {}  # tenant -> (its file's fingerprint, token)
 
     @classmethod
     def from_dir(cls, path: Path | None) -> TenantTokens:
@@ -70,20 +53,33 @@ class TenantTokens:
         scheme, _, presented = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not presented.strip():
             raise AuthError(f"tenant {tenant!r}: Authorization header is not 'Bearer <token>'")
-        expected = self._current(self.directory).get(tenant)
+        expected = self._token(self.directory, tenant)
         if expected is None:
             raise AuthError(f"tenant {tenant!r} has no token configured and is refused")
         if not hmac.compare_digest(presented.strip().encode("utf-8"), expected):
             raise AuthError(f"tenant {tenant!r}: wrong token")
 
-    def _current(self, directory: Path) -> dict[str, bytes]:
-        """The tokens, read again when the folder changed since the last read (or may have, its mtime being recent)."""
+    def _token(self, directory: Path, tenant: str) -> bytes | None:
+        """The tenant's token, read again when its file changed since the last read (or may have: a recent mtime);
+        None when it has no non-empty file."""
+        if tenant.startswith(".") or "/" in tenant:
+            return None
+        path = directory / tenant
         try:
-            mtime_ns = directory.stat().st_mtime_ns
-        except FileNotFoundError:
-            mtime_ns = None
-        cached_ns, tokens = self._cache
-        if mtime_ns != cached_ns or mtime_ns is None or time.time_ns() - mtime_ns < _RACY_NS:
-            tokens = _read_tokens(directory)
-            self._cache = (mtime_ns, tokens)
-        return tokens
+            info = path.stat()  # follows the tenant's link to the current ``..data`` folder
+        except (FileNotFoundError, NotADirectoryError):
+            self._cache.pop(tenant, None)
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        fingerprint = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+        cached = self._cache.get(tenant)
+        if cached is not None and cached[0] == fingerprint and time.time_ns() - info.st_mtime_ns >= _RACY_NS:
+            return cached[1]
+        try:
+            token = path.read_bytes().strip()
+        except FileNotFoundError:  # its link's target went away mid-rotation: no token until the new one is there
+            self._cache.pop(tenant, None)
+            return None
+        self._cache[tenant] = (fingerprint, token)
+        return token or None

@@ -12,10 +12,12 @@ from logad.data.types import LogRecord
 
 @dataclass(frozen=True)
 class LineProblem:
-    """A request line that gave no record: its 1-based index in the request and why."""
+    """A request line that gave no record: its 1-based index in the request, why, and the kind of problem (one of
+    a fixed few: a metrics label)."""
 
     line: int
     reason: str
+    kind: str
 
 
 def parse_lines(
@@ -31,13 +33,13 @@ def parse_lines(
     problems: list[LineProblem] = []
     for index, text in enumerate(lines, start=1):
         if not isinstance(text, str):
-            problems.append(LineProblem(index, "not a string"))
+            problems.append(LineProblem(index, "not a string", "not_string"))
         elif len(text) > max_line_chars:
-            problems.append(LineProblem(index, f"longer than {max_line_chars} characters"))
+            problems.append(LineProblem(index, f"longer than {max_line_chars} characters", "too_long"))
         elif not (line := text.strip()):
-            problems.append(LineProblem(index, "empty line"))
+            problems.append(LineProblem(index, "empty line", "empty"))
         elif (record := parse(index, line)) is None:
-            problems.append(LineProblem(index, no_match))
+            problems.append(LineProblem(index, no_match, "no_match"))
         else:
             records.append(record)
     return records, problems
