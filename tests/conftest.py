@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from logad.data.shared import shared_data_dir
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (the default run: one worker per core), one compute thread per worker and per process a
+    test starts: torch's default of one thread per core in every worker would oversubscribe the cores."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
 
 
 @pytest.fixture(scope="session")
