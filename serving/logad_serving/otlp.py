@@ -67,9 +67,7 @@ async def receive_logs(
         body, header(headers, "content-type"), header(headers, "content-encoding"), max_body_bytes
     )
     batches, rejected = tenant_lines(request, transformer.otlp_tenant_attribute, header(headers, TENANT_HEADER))
-    count = sum(len(batch.lines) for batch in batches)
-    if count > transformer.max_lines:
-        raise BadInputError(f"{count} log records in one request; the limit is {transformer.max_lines}")
+    transformer.check_request_size(sum(len(batch.lines) for batch in batches), "log records")
     for batch in batches:
         transformer.tokens.check(batch.tenant, header(headers, "authorization"))
     for batch in batches:

@@ -109,9 +109,13 @@ class TenantTransformer(Model):
 
     async def preprocess(self, payload: dict[str, Any] | InferRequest, headers: dict[str, str] | None = None) -> Any:
         batch = decode_lines(payload)
-        if len(batch.lines) > self.max_lines:
-            raise BadInputError(f"{len(batch.lines)} lines in one request; the limit is {self.max_lines}")
+        self.check_request_size(len(batch.lines), "lines")
         return batch
+
+    def check_request_size(self, count: int, what: str) -> None:
+        """BadInputError (400) for a request of more than ``max_lines`` lines or log records."""
+        if count > self.max_lines:
+            raise BadInputError(f"{count} {what} in one request; the limit is {self.max_lines}")
 
     async def predict(
         self, payload: LineBatch, headers: dict[str, str] | None = None, response_headers: dict[str, str] | None = None
