@@ -42,6 +42,10 @@ class StaleDecision(LogadError):
     """A logged decision that no longer fits what the tenant is served (another model version)."""
 
 
+class DecisionsGone(LogadError):
+    """A retried request was committed, but its decisions have left the tenant's bounded decision log."""
+
+
 class PredictorUnavailable(LogadError):
     """The predictor did not do what the transformer asked, so the transformer changed nothing."""
 
@@ -54,6 +58,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (UnknownWindow, 404),
     (StateConflict, 409),
     (StaleDecision, 409),
+    (DecisionsGone, 410),
     (UnprocessableBody, 422),
     (PredictorUnavailable, 503),
     (StoreUnavailable, 503),

@@ -6,6 +6,10 @@ with the tenant's drift-adaptive threshold, and store the tenant's new state and
 compare-and-set write before answering. Requests of one tenant are serialised in this replica; a write that loses a
 race with another replica is retried from a fresh read, and answered 409 when it keeps losing.
 
+A request with an ``Idempotency-Key`` header is committed at most once per tenant: a retry of a committed request
+(the reply was lost to a crash or the network) gets the same decisions back from the decision log, marked
+``replayed``, and counts nothing again (see ``logad.streaming.tenant_stream``).
+
 Feedback (``feedback``) takes verdicts on logged decisions: the tenant's threshold moves to agree with them and,
 for a detector that learns from feedback, the predictor first learns the windows with their corrected labels.
 """
@@ -13,6 +17,7 @@ for a detector that learns from feedback, the predictor first learns the windows
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -32,10 +37,11 @@ from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError
 from logad.state import StateConflict, StateStore, TenantState, TenantTokens
 from logad.streaming import LineProblem, StreamConfig, StreamWindower, parse_lines
-from logad.streaming.tenant_stream import TenantStream
+from logad.streaming.tenant_stream import TenantStream, check_idempotency_key
 from logad.threshold import Decision
 from logad_serving.alerts import AlertSettings, AlertSink, anomaly_alert
-from logad_serving.errors import PredictorUnavailable, UnknownWindow
+from logad_serving.errors import DecisionsGone, PredictorUnavailable, UnknownWindow
+from logad_serving.failpoints import FailPoints
 from logad_serving.feedback import Verdict, check_records, judged, knowledge_request, parse_feedback
 from logad_serving.health import dependencies_problem, predictor_failure
 from logad_serving.metrics import ModelMetrics
@@ -48,12 +54,30 @@ Result = TypeVar("Result")
 
 @dataclass
 class Update(Generic[Result]):
-    """What one attempt at a tenant's write computed: the answer's part, the new state, the log records."""
+    """What one attempt at a tenant's write computed: the answer's part, the new state (None: nothing to write),
+    the log records."""
 
     result: Result
-    state: dict[str, Any]
+    state: dict[str, Any] | None
     append: list[dict[str, Any]] = field(default_factory=list)
     amend: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Advanced:
+    """What a request's lines did: the windows they completed, their decisions and explanations."""
+
+    windows: list[LogSequence]
+    decisions: list[Decision]
+    explanations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A request committed before under the same idempotency key: where its decisions sit in the decision log."""
+
+    first: int
+    count: int
 
 
 @dataclass
@@ -94,6 +118,7 @@ class TenantTransformer(Model):
         self.otlp_tenant_attribute = settings.otlp_tenant_attribute
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._predictor_client: httpx.AsyncClient | None = None
+        self._fail_points = FailPoints()
 
     def load(self) -> bool:
         self.ready = True
@@ -122,14 +147,14 @@ class TenantTransformer(Model):
     ) -> dict[str, Any] | InferResponse:
         tenant = self.authorise(headers, payload.tenant)
         records, problems = parse_lines(payload.lines, self.log_format)
-        results, state = await self.ingest(tenant, records, problems, payload.flush, payload.explain, headers)
+        results, state, replayed = await self.ingest(tenant, records, problems, payload.flush, payload.explain, headers)
         extra = {
             "tenant": tenant,
             "model_version": self.model_version,
             "rejected_lines": [{"line": p.line, "reason": p.reason} for p in problems],
             "open_windows": self.stream.windower.open_windows(state["windows"]),
+            **({"replayed": True} if replayed else {}),
         }
-        self.metrics.open_windows(tenant, extra["open_windows"])
         return encode_decisions(payload, self.name, results, extra)
 
     async def ingest(
@@ -140,27 +165,51 @@ class TenantTransformer(Model):
         flush: bool,
         explain: bool,
         headers: dict[str, str] | None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
         """Advance an authorised tenant's stream by ``records`` (its rejected lines counted) in one write: the
-        decision of each completed window, and the tenant's new state."""
+        decision of each completed window, the tenant's new state, and whether the request's idempotency key
+        named a committed request whose decisions were read back instead (nothing advanced or counted)."""
+        key = check_idempotency_key(header(headers, "idempotency-key"))
 
-        async def advance(stored: TenantState) -> Update[tuple[list[LogSequence], list[Decision], list[dict]]]:
+        async def advance(stored: TenantState) -> Update[Advanced | Committed]:
             state = self.stream.current(stored.data)
+            if key is not None and (committed := self.stream.committed(state, key)) is not None:
+                return Update(Committed(*committed), None)
             windows, state = self.stream.add_lines(state, records, len(problems), flush)
             scores, explanations = await self._score(tenant, windows, explain, headers)
             decisions, state = self.stream.decide(state, scores)
             now = time.time()
             keep = self.learns_from_feedback
             logged = [self.stream.record(w, d, now, keep) for w, d in zip(windows, decisions, strict=True)]
-            return Update((windows, decisions, explanations), state, append=logged)
+            if key is not None:
+                state = self.stream.remember(state, key, len(decisions))
+                logged = [{**record, "request": key} for record in logged]
+            return Update(Advanced(windows, decisions, explanations), state, append=logged)
 
         async with self._tenant_lock(tenant):
-            (windows, decisions, explanations), state, _ = await self._write(tenant, advance)
-        self._report(tenant, len(records) + len(problems), problems, windows, decisions)
+            outcome, state, _ = await self._write(tenant, advance)
+        self._fail_points.reach("after-write")
+        self.metrics.open_windows(tenant, self.stream.windower.open_windows(state["windows"]))
+        if isinstance(outcome, Committed):
+            return await self._replayed(tenant, key, outcome.first, outcome.count), state, True
+        self._report(tenant, len(records) + len(problems), problems, outcome.windows, outcome.decisions)
         results = [
-            _decision_record(w.id, len(w), d, e) for w, d, e in zip(windows, decisions, explanations, strict=True)
+            _decision_record(w.id, len(w), d, e)
+            for w, d, e in zip(outcome.windows, outcome.decisions, outcome.explanations, strict=True)
         ]
-        return results, state
+        return results, state, False
+
+    async def _replayed(self, tenant: str, key: str | None, first: int, count: int) -> list[dict[str, Any]]:
+        """The decisions of the committed request ``key`` from the tenant's decision log, oldest first (without
+        explanations, which are not logged); DecisionsGone (410) when they have left the bounded log."""
+        found = await asyncio.to_thread(self.store.decisions, tenant, max(count, 1), first + count) if count else []
+        records = list(reversed(found))
+        if len(records) != count or any(r["seq"] < first or r.get("request") != key for r in records):
+            raise DecisionsGone(
+                f"request {key!r} of tenant {tenant!r} was committed, but its {count} decision(s) are no longer in "
+                f"the tenant's decision log (it keeps the last {self.store.decision_log_size})"
+            )
+        return [_decision_record(r["window"], r["events"], _logged_decision(r), {}) for r in records]
 
     # ---- operator endpoints (see app.py) --------------------------------------------------------------------
     async def inspect(self, tenant: str, headers: dict[str, str] | None) -> dict[str, Any]:
@@ -269,6 +318,9 @@ class TenantTransformer(Model):
             attempts += 1
             stored = await asyncio.to_thread(self.store.get, tenant)
             update = await attempt(stored)
+            if update.state is None:
+                return update.result, stored.data, stored.version
+            self._fail_points.reach("before-write")
             try:
                 version = await asyncio.to_thread(
                     self.store.put, tenant, update.state, stored.version, append=update.append, amend=update.amend
@@ -331,6 +383,13 @@ class TenantTransformer(Model):
 def _forwarded(headers: dict[str, str] | None) -> dict[str, str]:
     """The request's headers that travel on to the predictor (request id, for tracing)."""
     return {key: value for key, value in (headers or {}).items() if key.lower() == "x-request-id"}
+
+
+def _logged_decision(record: dict[str, Any]) -> Decision:
+    """The decision a decision-log record holds (a score or threshold logged as None was not finite)."""
+    score = math.nan if record["score"] is None else record["score"]
+    threshold = math.nan if record["threshold"] is None else record["threshold"]
+    return Decision(score, threshold, record["anomalous"], valid=record["score"] is not None)
 
 
 def _decision_record(window_id: str, events: int, decision: Decision, explanation: dict[str, Any]) -> dict[str, Any]:

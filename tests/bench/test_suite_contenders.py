@@ -1,10 +1,11 @@
-"""The suite's contenders: choosing a subset, their training configs, supervised or not."""
+"""The suite's contenders (choosing a subset, their training configs, supervised or not) and drift stream families."""
 
 from __future__ import annotations
 
 import pytest
 
 from logad.bench.suite.contenders import CONTENDERS, Contender, select_contenders
+from logad.bench.suite.run import DRIFT_STREAMS, drift_streams
 from logad.errors import ConfigError
 
 
@@ -47,3 +48,12 @@ def test_supervised_follows_the_detector_and_the_baseline_model():
     }
     assert Contender("x", "logsentry").has_config_field("label_fraction")
     assert not Contender("x", "baseline").has_config_field("label_fraction")
+
+
+def test_drift_streams_are_chosen_by_family_and_unknown_ones_are_named():
+    assert drift_streams("real") == ("real",)
+    assert drift_streams(" synthetic , real ") == DRIFT_STREAMS
+    with pytest.raises(ConfigError, match=r"--streams 'real,replayed'.*unknown: \['replayed'\]"):
+        drift_streams("real,replayed")
+    with pytest.raises(ConfigError, match="choose from synthetic, real"):
+        drift_streams(",")

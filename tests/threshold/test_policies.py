@@ -199,6 +199,32 @@ def test_verdicts_keep_the_threshold_with_fewest_wrong_verdicts_nearest_the_base
     assert again.apply(base) == 7.0  # the same verdict twice moves nothing more
 
 
+def test_a_miss_scored_like_most_normal_windows_does_not_pull_the_threshold_under_the_floor():
+    # DeepLog-like discrete scores: nearly every normal window scores 0, the threshold validation chose is 0
+    normals = np.r_[np.zeros(97), [0.05, 0.08, 0.1]]
+    policy = build_threshold("static", ThresholdConfig(), normals, anchor=0.0)
+    policy.feedback(0.0, anomalous=True)  # a missed anomaly scored 0
+    assert policy.threshold() == 0.0, "lowering it would flag every normal window scoring 0"
+    assert not policy.update(0.0).anomalous
+    policy.feedback(0.5, anomalous=False)  # a false alarm still lifts it
+    assert policy.threshold() == 0.5
+    reloaded = threshold_from_state(json.loads(json.dumps(policy.state_dict())))
+    assert reloaded.verdicts == policy.verdicts and reloaded.threshold() == 0.5
+    spread = build_threshold("static", ThresholdConfig(), np.linspace(0.0, 1.0, 101), anchor=0.99)
+    spread.feedback(0.5, anomalous=True)  # under the floor (the 0.95 quantile): left to the model
+    assert spread.threshold() == 0.99
+    spread.feedback(0.97, anomalous=True)  # above it: caught from now on
+    assert spread.threshold() == pytest.approx(0.97) and spread.update(0.97).anomalous
+
+
+def test_verdict_states_written_before_the_floor_existed_still_load():
+    state = {"kind": "static", "version": 2, "value": 1.0, "verdicts": {"margins": [[-0.5, True]], "count": 1}}
+    policy = threshold_from_state(state)
+    assert policy.verdicts.floor == -np.inf and policy.threshold() < 0.5
+    with pytest.raises(BadInputError, match="floor"):
+        threshold_from_state({**state, "verdicts": {"margins": [], "count": 0, "floor": 2.0}})
+
+
 def test_verdicts_remember_the_last_fifty():
     verdicts = Verdicts()
     for margin in range(60):

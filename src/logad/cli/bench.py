@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--retrain", action="store_true", help="suite scenarios: train again instead of reusing OUT/models"
     )
+    parser.add_argument(
+        "--streams",
+        default="synthetic,real",
+        help="drift scenario: its streams, comma-separated: 'synthetic' (trains every contender on a synthetic log "
+        "too), 'real' (HDFS_2pct stable, reworded and level-shifted) (default: both)",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -5,6 +5,11 @@ from the model's fitted state; each request reads it, advances
 it (windows completed by the request's lines, thresholds updated by their scores, or operators' verdicts on past
 decisions) and writes it back in one atomic put, so a request that fails half-way changes nothing. The decision
 records written beside it (``record``) are what a later verdict (``feedback``) refers to.
+
+A request may carry an idempotency key. The document remembers the keys of the tenant's last
+``REMEMBERED_REQUESTS`` such requests with where their decisions sit in the decision log (the log numbers records
+1, 2, ... in the order written, one per decided window, so ``counts.windows`` is the last seq), and a retry of a
+committed request is answered from the log instead of counting its lines again.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from logad.streaming.windower import StreamWindower
 from logad.threshold import Decision, ThresholdPolicy, threshold_from_state
 
 STATE_FORMAT = 1
+REMEMBERED_REQUESTS = 200
+MAX_KEY_LENGTH = 255
 ANOMALOUS, NORMAL = "anomalous", "normal"  # an operator's verdict on a window
 
 
@@ -46,6 +53,7 @@ class TenantStream:
                 "threshold_resets": 0,
                 "feedback": 0,
             },
+            "requests": [],
         }
 
     def current(self, stored: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +88,19 @@ class TenantStream:
         counts["windows"] += len(decisions)
         counts["anomalous"] += sum(d.anomalous for d in decisions)
         return decisions, {**state, "threshold": self._changed_fields(policy.state_dict()), "counts": counts}
+
+    def committed(self, state: dict[str, Any], key: str) -> tuple[int, int] | None:
+        """(seq of the first logged decision, how many) of the committed request with idempotency ``key``, or None
+        when the tenant's last ``REMEMBERED_REQUESTS`` keyed requests do not include it."""
+        for remembered, first, count in state.get("requests", []):
+            if remembered == key:
+                return first, count
+        return None
+
+    def remember(self, state: dict[str, Any], key: str, decided: int) -> dict[str, Any]:
+        """The document remembering request ``key``, whose ``decided`` windows are the last ones ``decide`` counted."""
+        first = state["counts"]["windows"] - decided + 1
+        return {**state, "requests": [*state.get("requests", []), [key, first, decided]][-REMEMBERED_REQUESTS:]}
 
     def record(self, window: LogSequence, decision: Decision, now: float, keep_messages: bool) -> dict[str, Any]:
         """What the decision log keeps of a decision (a non-finite score or threshold as None); the window's
@@ -132,6 +153,15 @@ class TenantStream:
         """Only the fields that differ from the fitted state (DTPM's calibration network never does): a tenant's
         document stays small and so does every write."""
         return {key: value for key, value in policy_state.items() if self.fitted_threshold.get(key) != value}
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    """``key`` when it is 1-255 printable ASCII characters (or None when absent); BadInputError otherwise."""
+    if key is None:
+        return None
+    if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
+        raise BadInputError(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters, got {key[:80]!r}")
+    return key
 
 
 def _finite(value: float) -> float | None:

@@ -10,7 +10,7 @@ from logad.errors import BadInputError
 from logad.threshold.config import KINDS, ThresholdConfig
 from logad.threshold.dtpm import DtpmThreshold
 from logad.threshold.ewma import EwmaThreshold
-from logad.threshold.policy import ThresholdPolicy
+from logad.threshold.policy import ThresholdPolicy, Verdicts
 from logad.threshold.spot import DspotThreshold, SpotThreshold
 from logad.threshold.static import StaticThreshold
 
@@ -40,7 +40,9 @@ def build_threshold(
         if finite.size == 0:
             raise BadInputError(f"{kind} threshold fit: no finite validation scores and no static_value")
         anchor = float(np.quantile(finite, config.normal_quantile))
-    return POLICIES[kind].fit(normal_scores, anomalous_scores, anchor, config)
+    policy = POLICIES[kind].fit(normal_scores, anomalous_scores, anchor, config)
+    policy.verdicts = Verdicts.floored(normal_scores, policy.base_threshold())
+    return policy
 
 
 def threshold_from_state(state: dict[str, Any]) -> ThresholdPolicy:

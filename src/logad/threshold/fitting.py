@@ -32,7 +32,8 @@ def fit_threshold_policies(
     estimated from a handful of scores would be noise."""
     known = labels if labels is not None else np.full(len(scores), -1)
     normal, anomalous = scores[known != 1], scores[known == 1]
-    fitted = FittedKinds({StaticThreshold.kind: StaticThreshold(anchor).state_dict()})
+    static = build_threshold(StaticThreshold.kind, config, normal, None, anchor)
+    fitted = FittedKinds({StaticThreshold.kind: static.state_dict()})
     if np.isfinite(normal).sum() < MIN_WARM_UP_SCORES:
         reason = f"fewer than {MIN_WARM_UP_SCORES} finite normal validation scores"
         fitted.skipped = {kind: reason for kind in KINDS if kind != StaticThreshold.kind}

@@ -11,6 +11,11 @@ lifts it just to that window's score, a missed anomaly lowers it just below, and
 earlier one (a missed anomaly scoring below a false alarm) brings it back towards the base instead of flooding
 the tenant with alarms. Margins are taken against the base threshold when the verdict arrives, so they keep their
 meaning while a drift-following base moves.
+
+Missed anomalies never pull the threshold below the verdict floor: the ``FLOOR_QUANTILE`` of the validation normal
+scores (as a margin below the base threshold fitted with them). Below it, the threshold would flag more than
+``1 - FLOOR_QUANTILE`` of normal windows to catch one, as when DeepLog misses an anomaly scored 0 like nearly every
+normal window: such a miss is for the model to learn, not for the threshold.
 """
 
 from __future__ import annotations
@@ -39,23 +44,37 @@ class Decision:
 
 
 MAX_VERDICTS = 50
+FLOOR_QUANTILE = 0.95
 
 
 @dataclass(frozen=True)
 class Verdicts:
     """What operators said about past windows, newest last: ``(margin, anomalous)`` with ``margin`` the window's
-    score minus the base threshold when the verdict came; ``count`` is every verdict ever given."""
+    score minus the base threshold when the verdict came; ``count`` is every verdict ever given; ``floor`` the
+    lowest threshold they may choose, as a margin from the base threshold (-inf: none)."""
 
     margins: tuple[tuple[float, bool], ...] = ()
     count: int = 0
+    floor: float = -math.inf
+
+    @classmethod
+    def floored(cls, normal_scores: np.ndarray, base: float) -> Verdicts:
+        """No verdicts yet, with the floor at the ``FLOOR_QUANTILE`` of the finite ``normal_scores`` (never above
+        ``base``); no floor without finite scores."""
+        finite = np.asarray(normal_scores, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if not finite.size:
+            return cls()
+        return cls(floor=min(float(np.quantile(finite, FLOOR_QUANTILE)) - base, 0.0))
 
     def apply(self, base: float) -> float:
         """The threshold that gets the fewest verdicts wrong (a normal window above it, an anomalous one at or
         below it), the nearest ``base`` among those."""
         if not self.margins:
             return base
+        floor = base + self.floor
         candidates = {base} | {
-            math.nextafter(base + margin, -math.inf) if anomalous else base + margin
+            max(floor, math.nextafter(base + margin, -math.inf)) if anomalous else base + margin
             for margin, anomalous in self.margins
         }
         return min(candidates, key=lambda threshold: (self._wrong(base, threshold), abs(threshold - base)))
@@ -67,10 +86,15 @@ class Verdicts:
         """These verdicts and one more about a window ``margin`` above the base threshold."""
         if not math.isfinite(margin):
             raise BadInputError(f"a verdict needs a finite score margin, not {margin}")
-        return Verdicts((*self.margins, (float(margin), bool(anomalous)))[-MAX_VERDICTS:], self.count + 1)
+        margins = (*self.margins, (float(margin), bool(anomalous)))[-MAX_VERDICTS:]
+        return Verdicts(margins, self.count + 1, self.floor)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"margins": [[margin, anomalous] for margin, anomalous in self.margins], "count": self.count}
+        return {
+            "margins": [[margin, anomalous] for margin, anomalous in self.margins],
+            "count": self.count,
+            "floor": self.floor if math.isfinite(self.floor) else None,
+        }
 
     @classmethod
     def from_dict(cls, kind: str, state: Any) -> Verdicts:
@@ -78,7 +102,8 @@ class Verdicts:
         where = f"{kind} threshold state: verdicts"
         if not isinstance(state, dict):
             raise BadInputError(f"{where} must be a mapping, not {type(state).__name__}")
-        check_keys(state, f"{kind} verdicts", {"margins", "count"})
+        state = {"floor": None, **state}  # states written before the floor existed have none
+        check_keys(state, f"{kind} verdicts", {"margins", "count", "floor"})
         margins = state["margins"]
         if not isinstance(margins, list) or len(margins) > MAX_VERDICTS:
             raise BadInputError(f"{where}: margins must be a list of at most {MAX_VERDICTS} [margin, anomalous] pairs")
@@ -87,7 +112,8 @@ class Verdicts:
             if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], bool)):
                 raise BadInputError(f"{where}: each margin must be a [number, true|false] pair, not {pair!r}")
             pairs.append((read_float({"margin": pair[0]}, f"{kind} verdicts", "margin"), pair[1]))
-        return cls(tuple(pairs), read_int(state, f"{kind} verdicts", "count", len(pairs)))
+        floor = -math.inf if state["floor"] is None else read_float(state, f"{kind} verdicts", "floor", high=0.0)
+        return cls(tuple(pairs), read_int(state, f"{kind} verdicts", "count", len(pairs)), floor)
 
 
 @dataclass(frozen=True)

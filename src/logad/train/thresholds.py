@@ -22,7 +22,7 @@ from logad.threshold.selection import ThresholdChoice, choose_threshold
 
 REWORD_SHARE = 0.3
 """Share of validation messages the simulated upgrade rewords (from the middle of the validation stream on)."""
-THRESHOLD_FORMAT = 3
+THRESHOLD_FORMAT = 4
 """Version of how thresholds are chosen and fitted; a model whose manifest records another can have them fitted
 again without retraining (``logad.train.runner.refit_thresholds``)."""
 

@@ -12,6 +12,7 @@ from logad.bench.common import Dataset
 from logad.bench.suite.contenders import CONTENDERS, Contender, select_contenders
 from logad.bench.suite.data import DRIFT_BLOCKS, drift_dataset, standard_datasets
 from logad.data.shared import shared_data_dir
+from logad.errors import ConfigError
 
 SUITE_SCENARIOS = (
     "standard",
@@ -24,6 +25,19 @@ SUITE_SCENARIOS = (
     "speed",
 )
 """The suite's scenarios in the order `logad bench suite` runs them."""
+
+
+DRIFT_STREAMS = ("synthetic", "real")
+"""The drift scenario's stream families: the synthetic log drifting after training, HDFS_2pct's changed test part."""
+
+
+def drift_streams(names: str) -> tuple[str, ...]:
+    """The stream families ``names`` lists (comma-separated); ConfigError naming an unknown one."""
+    chosen = tuple(name.strip() for name in names.split(",") if name.strip())
+    unknown = sorted(set(chosen) - set(DRIFT_STREAMS))
+    if unknown or not chosen:
+        raise ConfigError(f"--streams {names!r}: choose from {', '.join(DRIFT_STREAMS)} (unknown: {unknown})")
+    return chosen
 
 
 @dataclass
@@ -39,6 +53,7 @@ class SuiteRun:
     seed: int = 0
     retrain: bool = False
     drift_blocks: int = DRIFT_BLOCKS
+    drift_streams: tuple[str, ...] = DRIFT_STREAMS
     show_progress: bool = False
     fresh: set[Path] = field(default_factory=set)
 
@@ -54,6 +69,7 @@ class SuiteRun:
             seed=args.seed,
             retrain=args.retrain,
             drift_blocks=DRIFT_BLOCKS // 4 if args.quick else DRIFT_BLOCKS,
+            drift_streams=drift_streams(getattr(args, "streams", ",".join(DRIFT_STREAMS))),
             show_progress=True,
         )
 
