@@ -92,6 +92,8 @@ def inference_service_spec(
     args += ["--predictor-protocol", serving.protocol, "--state", state]
     if serving.threshold:
         args += ["--threshold", serving.threshold]
+    args += ["--otlp-tenant-attribute", settings.otlp_tenant_attribute]
+    args += ["--alert-webhook", settings.alert_webhook] if settings.alert_webhook else []
     transformer_env: list[dict[str, Any]] = [{"name": "STORAGE_URI", "value": storage_uri}]
     if settings.state_secret is not None:
         transformer_env.append(settings.state_secret.env_var(STATE_URL_ENV))

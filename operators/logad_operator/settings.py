@@ -40,7 +40,9 @@ class OperatorSettings:
     ``serving_gpu_image``: the CUDA build of the server for predictors that ask for GPUs (it replaces the
     ServingRuntime's CPU image); by default the serving image's tag with ``-gpu`` appended, the images' naming
     (images/README.md). ``prometheus_scraping``: annotate InferenceServices so that KServe adds Prometheus scrape
-    annotations to their pods, as the chart's (``serving.metrics.prometheusScraping``).
+    annotations to their pods, as the chart's (``serving.metrics.prometheusScraping``). ``alert_webhook`` and
+    ``otlp_tenant_attribute``: the transformers' ``--alert-webhook`` (empty: none) and ``--otlp-tenant-attribute``,
+    as the chart's (``serving.alerts.webhookUrl``, ``serving.otlp.tenantAttribute``).
     """
 
     serving_image: str = "ghcr.io/logad/server:0.1.0"
@@ -54,6 +56,8 @@ class OperatorSettings:
     milvus_token_secret: SecretRef | None = None
     reconcile_interval: float = 30.0
     prometheus_scraping: bool = False
+    alert_webhook: str = ""
+    otlp_tenant_attribute: str = "service.namespace"  # the transformer's default (logad_serving.tenancy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> OperatorSettings:
@@ -72,4 +76,6 @@ class OperatorSettings:
             milvus_token_secret=SecretRef.from_env(env, "LOGAD_MILVUS_TOKEN_SECRET", default_key="token"),
             reconcile_interval=float(interval) if interval else defaults.reconcile_interval,
             prometheus_scraping=env.get("LOGAD_PROMETHEUS_SCRAPING", "").lower() == "true",
+            alert_webhook=env.get("LOGAD_ALERT_WEBHOOK", ""),
+            otlp_tenant_attribute=env.get("LOGAD_OTLP_TENANT_ATTRIBUTE") or defaults.otlp_tenant_attribute,
         )

@@ -1,4 +1,5 @@
-"""Which tenant a request is for: the ``X-Tenant-Id`` header, else the body's ``tenant`` field."""
+"""Which tenant a request is for: the ``X-Tenant-Id`` header, else the body's ``tenant`` field (OTLP log records:
+the resource attribute ``OTLP_TENANT_ATTRIBUTE`` by default)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from logad.errors import BadInputError
 from logad.tenants import check_tenant
 
 TENANT_HEADER = "x-tenant-id"
+OTLP_TENANT_ATTRIBUTE = "service.namespace"
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:

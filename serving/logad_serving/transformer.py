@@ -46,7 +46,7 @@ from logad_serving.feedback import Verdict, check_records, judged, knowledge_req
 from logad_serving.health import dependencies_problem, predictor_failure
 from logad_serving.metrics import ModelMetrics
 from logad_serving.protocol import LineBatch, decode_lines, decode_scores, encode_decisions, windows_request
-from logad_serving.tenancy import TENANT_HEADER, header, request_tenant
+from logad_serving.tenancy import OTLP_TENANT_ATTRIBUTE, TENANT_HEADER, header, request_tenant
 
 WRITE_ATTEMPTS = 5
 Result = TypeVar("Result")
@@ -90,7 +90,7 @@ class TransformerSettings:
     max_lines: int = 100_000
     data: DataSpec | None = None  # raw-line format and window, when the model's own record does not say
     alert_webhook: str | None = None  # Alertmanager-compatible URL that anomalous decisions are sent to
-    otlp_tenant_attribute: str = "service.namespace"  # the OTLP resource attribute naming a record's tenant
+    otlp_tenant_attribute: str = OTLP_TENANT_ATTRIBUTE  # the OTLP resource attribute naming a record's tenant
 
 
 class TenantTransformer(Model):

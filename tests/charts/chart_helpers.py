@@ -16,6 +16,7 @@ from k8s_rules import podsecurity
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "logad"
 PRODUCTION_VALUES = CHART / "ci" / "production-values.yaml"
+ALERTMANAGER = "http://alertmanager.monitoring:9093/api/v2/alerts"  # an alert webhook for renders that set one
 GENERATED = ROOT / "pipelines" / "generated"
 RELEASE = NAMESPACE = "logad"
 KUBE_VERSION = "1.30.0"

@@ -219,7 +219,8 @@ def test_servers_run_logad_serving_with_the_exact_arguments(default_objects):
     assert runtime["args"] == ["predictor", *common[:3], "{{.Name}}", *common[4:]]
     assert runtime["readinessProbe"]["httpGet"] == {"path": "/v2/models/{{.Name}}/ready", "port": 8080}
     state = ["--state", "/var/lib/logad/state/tenants.db", "--predictor-protocol", "v1"]
-    assert transformer["args"] == ["transformer", *common, *state]
+    otlp = ["--otlp-tenant-attribute", "service.namespace"]
+    assert transformer["args"] == ["transformer", *common, *state, *otlp]
     assert (
         predictor_spec["automountServiceAccountToken"] is False
         and transformer_spec["automountServiceAccountToken"] is False

@@ -18,7 +18,7 @@ except ImportError:  # until the editable install is refreshed with operators/ o
 # chart_helpers and chart_schemas (helm template without a cluster, KServe's SDK schemas) under their own names.
 sys.path.insert(0, str(TESTS / "charts"))
 
-from chart_helpers import PRODUCTION_VALUES, Helm  # noqa: E402
+from chart_helpers import ALERTMANAGER, PRODUCTION_VALUES, Helm  # noqa: E402
 
 from logad.k8s import HELM_DISTRIBUTION, helm_binary  # noqa: E402
 
@@ -28,10 +28,16 @@ os.environ.setdefault("LOGAD_RECONCILE_INTERVAL", "0.2")
 
 @pytest.fixture(scope="session")
 def chart(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    """The chart rendered with values.yaml ("default") and ci/production-values.yaml ("production")."""
+    """The chart rendered with values.yaml ("default"), ci/production-values.yaml ("production"), and with alerts
+    and another OTLP tenant attribute set ("alerting")."""
     try:
         importlib.metadata.distribution(HELM_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         pytest.skip(f"helm comes from the package {HELM_DISTRIBUTION}, which is not installed")
     helm = Helm(helm_binary(), tmp_path_factory.mktemp("helm-home"))
-    return {"default": helm.render(), "production": helm.render("--values", str(PRODUCTION_VALUES))}
+    alerting = ["--set", f"serving.alerts.webhookUrl={ALERTMANAGER}", "--set", "serving.otlp.tenantAttribute=team"]
+    return {
+        "default": helm.render(),
+        "production": helm.render("--values", str(PRODUCTION_VALUES)),
+        "alerting": helm.render(*alerting),
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from chart_helpers import env_of, of_kind, one
+from chart_helpers import ALERTMANAGER, env_of, of_kind, one
 
 from logad_operator.inference_service import PROMETHEUS_SCRAPING, build_inference_service
 from logad_operator.resources import INFERENCE_SERVICES, LOG_DETECTORS, WORKFLOWS, Owner
@@ -85,3 +85,23 @@ def test_operator_made_services_are_scraped_like_the_charts(chart: dict[str, lis
         PROMETHEUS_SCRAPING
         not in build_inference_service(OWNER, SPEC, off, "pvc://logad-data/m", {})["metadata"]["annotations"]
     )
+
+
+@pytest.mark.parametrize("values", ["default", "alerting"])
+def test_operator_made_transformers_send_alerts_and_read_otlp_tenants_like_the_charts(
+    chart: dict[str, list[dict]], values: str
+):
+    """serving.alerts.webhookUrl and serving.otlp.tenantAttribute reach the chart's transformers as arguments; the
+    operator's transformers get the same ones from the env the chart gives it."""
+    objects = chart[values]
+    isvc = build_inference_service(OWNER, SPEC, operator_settings(objects), "pvc://logad-data/m", {})
+    for transformer in [
+        *(s["spec"]["transformer"]["containers"][0] for s in of_kind(objects, "InferenceService")),
+        isvc["spec"]["transformer"]["containers"][0],
+    ]:
+        args = transformer["args"]
+        assert args[args.index("--otlp-tenant-attribute") + 1] == (
+            "team" if values == "alerting" else "service.namespace"
+        )
+        webhook = args[args.index("--alert-webhook") + 1] if "--alert-webhook" in args else None
+        assert webhook == (ALERTMANAGER if values == "alerting" else None)

@@ -10,6 +10,7 @@ from logad.cli.common import note
 from logad.state import parse_store_uri
 from logad.threshold.config import KINDS
 from logad_serving.server_logging import add_logging_arguments
+from logad_serving.tenancy import OTLP_TENANT_ATTRIBUTE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--threshold", choices=KINDS, help="default: the kind training chose to serve")
     parser.add_argument("--tokens-dir", type=Path, help="one bearer token file per tenant (enables auth)")
     parser.add_argument("--alert-webhook", help="Alertmanager-compatible URL (.../api/v2/alerts) for anomalies")
+    parser.add_argument(
+        "--otlp-tenant-attribute",
+        default=OTLP_TENANT_ATTRIBUTE,
+        help="OTLP resource attribute naming a log record's tenant (POST /v1/logs; else X-Tenant-Id)",
+    )
     parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs (ROLE.log, ROLE.out)")
     add_logging_arguments(parser, "--log-format")
     parser.add_argument("--max-restarts", type=int, default=3, help="restarts of dead servers before giving up")
@@ -42,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     extra += ["--threshold", args.threshold] if args.threshold else []
     extra += ["--tokens-dir", str(args.tokens_dir)] if args.tokens_dir else []
     extra += ["--alert-webhook", args.alert_webhook] if args.alert_webhook else []
+    extra += ["--otlp-tenant-attribute", args.otlp_tenant_attribute]
     log_args = ["--logging-format", args.logging_format, "--log-max-bytes", str(args.log_max_bytes)]
     log_args += ["--log-backups", str(args.log_backups)]
     deployment = LocalDeployment.create(
