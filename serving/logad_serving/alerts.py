@@ -3,12 +3,13 @@
 Requests only queue alerts (``AlertSink.submit`` never waits); one background task drains the bounded queue in
 batches, each a ``POST`` of a JSON array of alerts as Alertmanager's ``/api/v2/alerts`` takes them. A slow or failing
 receiver therefore never delays an answer, and the decisions themselves are answered and logged whatever happens
-to their alerts.
+to their alerts. At shutdown (``close``) the queued alerts are delivered first, for a bounded time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class AlertSettings:
     attempts: int = 5
     backoff_seconds: float = 0.5  # before the second attempt; doubled before each next one
     timeout_seconds: float = 5.0
+    shutdown_seconds: float = 10.0  # how long a stopping server keeps delivering what is queued
 
 
 def anomaly_alert(tenant: str, window: str, model: str, model_version: str, decision: Decision, at: float) -> dict:
@@ -64,6 +66,7 @@ class AlertSink:
         self.metrics = metrics
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(settings.queue_size)
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: list[dict[str, Any]] = []
 
     def submit(self, alerts: Sequence[dict[str, Any]]) -> None:
         """Queue ``alerts`` without waiting (from the event loop); the first call starts the delivery task."""
@@ -84,7 +87,23 @@ class AlertSink:
                 batch = [await self._queue.get()]
                 while len(batch) < self.settings.batch_size and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
+                self._in_flight = batch
                 await self._deliver(client, batch)
+                self._in_flight = []
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def close(self) -> None:
+        """Deliver the queued alerts (retries included) for up to ``shutdown_seconds``, then stop; alerts still
+        undelivered are counted and logged as dropped (reason ``shutdown``)."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), self.settings.shutdown_seconds)
+        self._task.cancel()
+        left = [*self._in_flight, *(self._queue.get_nowait() for _ in range(self._queue.qsize()))]
+        if left:
+            self._drop(left, "shutdown", f"the server stopped after {self.settings.shutdown_seconds:g} s of delivery")
 
     async def _deliver(self, client: httpx.AsyncClient, batch: list[dict[str, Any]]) -> None:
         delay = self.settings.backoff_seconds

@@ -74,6 +74,8 @@ def serve(
     if isinstance(model, TenantTransformer):
         add_operator_routes(app, model)
         add_otlp_route(app, model, max_body_bytes)
+        if model.alerts is not None:
+            app.router.on_shutdown.append(model.alerts.close)
     elif isinstance(model, DetectorPredictor):
         add_knowledge_route(app, model)
     HostModelServer(host, port, predictor_config).start([model])

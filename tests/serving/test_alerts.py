@@ -137,3 +137,30 @@ def test_a_hanging_receiver_does_not_slow_requests(baseline, synth_logs, deploy)
         assert alerted and receiver.posts >= 1  # the sink was busy with the hanging receiver throughout
     warm = {label: statistics.median(values[20:]) for label, values in timings.items()}
     assert warm["alerting"] <= 1.10 * warm["plain"], warm
+
+
+@pytest.mark.asyncio
+async def test_closing_delivers_the_queued_alerts_and_counts_what_it_cannot():
+    with AlertReceiver(failures=2) as receiver:
+        sink = AlertSink(AlertSettings(receiver.url, backoff_seconds=0.05), ModelMetrics("closing", "v1"))
+        sink.submit(_alerts("closing", 4))
+        await sink.close()
+    assert len(receiver.alerts) == 4 and _counted("logad_alerts_sent_total", "closing", "team-0") == 2
+    with AlertReceiver(hang=True) as receiver:
+        sink = AlertSink(AlertSettings(receiver.url, shutdown_seconds=0.2), ModelMetrics("cut", "v1"))
+        sink.submit(_alerts("cut", 3))
+        await sink.close()
+    assert _counted("logad_alerts_dropped_total", "cut", "team-0", reason="shutdown") == 2
+
+
+def test_a_stopping_transformer_delivers_its_queued_alerts_first(baseline, synth_logs, deploy):
+    lines = hdfs_lines(synth_logs, "tenant-1", 900)
+    with AlertReceiver(failures=2) as receiver:
+        deployment = deploy(baseline, "--alert-webhook", receiver.url)
+        url, name = deployment.transformer.url, deployment.transformer.name
+        with httpx.Client() as client:
+            reply = predict_v1(client, url, name, {"instances": lines, "flush": True}, "team-a")
+        anomalous = {d["id"] for d in reply.json()["predictions"] if d["anomalous"]}
+        deployment.transformer.stop()  # SIGTERM while the receiver still fails: the retries go on during shutdown
+        assert deployment.transformer.process.returncode is not None and anomalous
+    assert {a["labels"]["window"] for a in receiver.alerts} == anomalous
