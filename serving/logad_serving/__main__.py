@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     transformer.add_argument("--threshold", choices=KINDS, help="default: the kind training chose to serve")
     transformer.add_argument("--tokens-dir", type=Path, help="mounted secret: one bearer token file per tenant")
     transformer.add_argument("--session-idle-seconds", type=float, default=StreamConfig.session_idle_seconds)
+    transformer.add_argument(
+        "--session-idle-wall-seconds",
+        type=float,
+        help="also close a session when none of its events arrived for this long (wall clock; default: event time)",
+    )
     transformer.add_argument("--max-open-windows", type=int, default=StreamConfig.max_open_windows)
     transformer.add_argument("--max-lines", type=int, default=100_000, help="raw lines per request")
     transformer.add_argument("--log-format", help="raw-line format (default: the one the model was trained on)")
@@ -80,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             raise LogadError("the transformer needs --predictor-host HOST:PORT")
         settings = TransformerSettings(
             threshold=args.threshold,
-            stream=StreamConfig(session_idle_seconds=args.session_idle_seconds, max_open_windows=args.max_open_windows),
+            stream=StreamConfig(
+                session_idle_seconds=args.session_idle_seconds,
+                session_idle_wall_seconds=args.session_idle_wall_seconds,
+                max_open_windows=args.max_open_windows,
+            ),
             tokens_dir=args.tokens_dir,
             max_lines=args.max_lines,
             data=DataSpec(args.log_format, args.window) if args.log_format else None,

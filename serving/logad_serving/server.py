@@ -76,6 +76,8 @@ def serve(
         add_otlp_route(app, model, max_body_bytes)
         if model.alerts is not None:
             app.router.on_shutdown.append(model.alerts.close)
+        if model.sweep_seconds is not None:
+            app.router.on_startup.append(model.start_sweeping)
     elif isinstance(model, DetectorPredictor):
         add_knowledge_route(app, model)
     HostModelServer(host, port, predictor_config).start([model])

@@ -17,6 +17,7 @@ for a detector that learns from feedback, the predictor first learns the windows
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 import weakref
@@ -34,7 +35,7 @@ from logad.data.dataset import DataSpec, raw_line_spec
 from logad.data.formats import get_format
 from logad.data.types import LogRecord, LogSequence
 from logad.detectors.registry import get_detector_class
-from logad.errors import BadInputError
+from logad.errors import BadInputError, LogadError
 from logad.state import StateConflict, StateStore, TenantState, TenantTokens
 from logad.streaming import LineProblem, StreamConfig, StreamWindower, parse_lines
 from logad.streaming.tenant_stream import TenantStream, check_idempotency_key
@@ -49,6 +50,8 @@ from logad_serving.protocol import LineBatch, decode_lines, decode_scores, encod
 from logad_serving.tenancy import OTLP_TENANT_ATTRIBUTE, TENANT_HEADER, header, request_tenant
 
 WRITE_ATTEMPTS = 5
+MAX_SWEEP_SECONDS = 30.0  # how often quiet sessions are looked for, at most (half the wall-clock idle time)
+logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
 
 
@@ -119,6 +122,9 @@ class TenantTransformer(Model):
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._predictor_client: httpx.AsyncClient | None = None
         self._fail_points = FailPoints()
+        idle = (settings.stream or StreamConfig()).session_idle_wall_seconds
+        self.sweep_seconds = None if idle is None else min(idle / 2, MAX_SWEEP_SECONDS)
+        self._sweeper: asyncio.Task[None] | None = None
 
     def load(self) -> bool:
         self.ready = True
@@ -175,7 +181,7 @@ class TenantTransformer(Model):
             state = self.stream.current(stored.data)
             if key is not None and (committed := self.stream.committed(state, key)) is not None:
                 return Update(Committed(*committed), None)
-            windows, state = self.stream.add_lines(state, records, len(problems), flush)
+            windows, state = self.stream.add_lines(state, records, len(problems), flush, time.time())
             scores, explanations = await self._score(tenant, windows, explain, headers)
             decisions, state = self.stream.decide(state, scores)
             now = time.time()
@@ -210,6 +216,25 @@ class TenantTransformer(Model):
                 f"the tenant's decision log (it keeps the last {self.store.decision_log_size})"
             )
         return [_decision_record(r["window"], r["events"], _logged_decision(r), {}) for r in records]
+
+    def start_sweeping(self) -> None:
+        """Run ``sweep_quiet_sessions`` in the background of the running event loop (a server start-up hook)."""
+        self._sweeper = asyncio.get_running_loop().create_task(self.sweep_quiet_sessions())
+
+    async def sweep_quiet_sessions(self) -> None:
+        """Every ``sweep_seconds`` (while the server runs): close each tenant's sessions that no event reached for
+        ``session_idle_wall_seconds``, deciding, logging and alerting their windows as a request would."""
+        while True:
+            await asyncio.sleep(self.sweep_seconds)
+            now = time.time()
+            try:
+                tenants = await asyncio.to_thread(self.store.tenants)
+                for tenant in tenants:
+                    stored = await asyncio.to_thread(self.store.get, tenant)
+                    if self.stream.windower.wall_idle(stored.data.get("windows", {}), now):
+                        await self.ingest(tenant, [], [], False, False, None)
+            except LogadError as exc:  # a dependency down: the next sweep tries again
+                logger.warning("closing quiet sessions failed, retrying in %g s: %s", self.sweep_seconds, exc)
 
     # ---- operator endpoints (see app.py) --------------------------------------------------------------------
     async def inspect(self, tenant: str, headers: dict[str, str] | None) -> dict[str, Any]:

@@ -134,6 +134,30 @@ def test_sessions_close_when_event_time_moves_past_idle():
     assert windower.open_windows(state) == 1 and windower.flush(state)[0][0].messages == ["close blk_2"]
 
 
+def test_sessions_close_when_no_event_arrived_for_the_wall_clock_idle_time():
+    windower = StreamWindower(WindowSpec.parse(SESSION), StreamConfig(session_idle_wall_seconds=60))
+    opened = parse_lines([hdfs_line(0, "open blk_1"), hdfs_line(1, "open blk_2")], HDFS)[0]
+    closed, state = windower.push({}, opened, now=1000.0)
+    assert closed == [] and not windower.wall_idle(state, 1059.0) and windower.wall_idle(state, 1060.0)
+    more = parse_lines([hdfs_line(2, "write blk_2")], HDFS)[0]
+    closed, state = windower.push(json.loads(json.dumps(state)), more, now=1030.0)  # blk_2 arrived again
+    assert closed == [] and windower.wall_idle(state, 1060.0)
+    closed, state = windower.push(state, [], now=1060.0)  # event time stands still; the wall clock moved on
+    assert [w.id for w in closed] == ["blk_1"] and windower.open_windows(state) == 1
+    closed, state = windower.push(state, [], now=1090.0)
+    assert [(w.id, w.messages) for w in closed] == [("blk_2", ["open blk_2", "write blk_2"])]
+    without = StreamWindower(WindowSpec.parse(SESSION), StreamConfig())
+    assert without.push({}, opened, now=0.0)[0] == [] and not without.wall_idle(state, 10**9)
+
+
+def test_states_written_before_the_wall_clock_was_kept_still_load():
+    windower = StreamWindower(WindowSpec.parse(SESSION), StreamConfig(session_idle_wall_seconds=60))
+    _, state = windower.push({}, parse_lines([hdfs_line(0, "open blk_1")], HDFS)[0])
+    del state["sessions"]["blk_1"]["wall"]
+    closed, state = windower.push(state, [], now=10**9)
+    assert closed == [] and state["sessions"]["blk_1"]["wall"] is None  # never seen arriving: event time decides
+
+
 def test_sessions_without_timestamps_close_after_idle_lines():
     windower = StreamWindower(WindowSpec.parse(SESSION), StreamConfig(session_idle_lines=3))
     records = [LogRecord(1, "open blk_1"), LogRecord(2, "other"), LogRecord(3, "open blk_2")]

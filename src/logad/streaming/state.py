@@ -9,10 +9,12 @@ Line numbers count the tenant's records from 1 across requests. Every key is alw
      "events": [[content, timestamp, label], ...],  # count/time windows: the open run of lines ending at "lines"
      "covered": 120, "skip": 0,             # count windows: last line in an emitted window; lines still to skip
      "start": 1226263000.0,                 # time windows: start of the open window (null before the first line)
-     "sessions": {"blk_1": {"order": 3, "part": 1, "seen": 9, "last": 1226263015.0, "events": [...]}}}
+     "sessions": {"blk_1": {"order": 3, "part": 1, "seen": 9, "last": 1226263015.0, "wall": 1765080000.0,
+                            "events": [...]}}}
 
 A session's ``order`` is the line number of its window's first event, ``part`` numbers its windows (1, then
-``#2``...), ``seen`` and ``last`` are the line number and timestamp of its latest event.
+``#2``...), ``seen`` and ``last`` are the line number and timestamp of its latest event, ``wall`` the wall-clock time
+(Unix seconds) when that event arrived (absent in states written before it was kept: null).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from logad.errors import BadInputError
 
 VERSION = 1
 _KEYS = {"version", "window", "lines", "clock", "events", "covered", "skip", "start", "sessions"}
-_SESSION_KEYS = {"order", "part", "seen", "last", "events"}
+_SESSION_KEYS = {"order", "part", "seen", "last", "wall", "events"}
 
 Event = tuple[str, float | None, int | None]  # content, timestamp, label
 
@@ -41,6 +43,7 @@ class OpenSession:
     last: float | None
     part: int = 1
     events: list[Event] = field(default_factory=list)
+    wall: float | None = None
 
 
 @dataclass
@@ -55,6 +58,7 @@ class StreamState:
     skip: int = 0
     start: float | None = None
     sessions: dict[str, OpenSession] = field(default_factory=dict)
+    now: float | None = None  # the wall clock of the push at work (not stored)
 
     @classmethod
     def load(cls, data: dict[str, Any], window: str) -> StreamState:
@@ -103,6 +107,7 @@ class StreamState:
                     "part": session.part,
                     "seen": session.seen,
                     "last": session.last,
+                    "wall": session.wall,
                     "events": [list(event) for event in session.events],
                 }
                 for session_id, session in self.sessions.items()
@@ -113,6 +118,7 @@ class StreamState:
 def _session(entry: Any, where: str) -> OpenSession:
     if not isinstance(entry, dict):
         raise _malformed(where, "a JSON object", entry)
+    entry = {"wall": None, **entry}
     _check_keys(entry, _SESSION_KEYS, where)
     return OpenSession(
         order=_count(entry["order"], f"{where} 'order'"),
@@ -120,6 +126,7 @@ def _session(entry: Any, where: str) -> OpenSession:
         last=_time(entry["last"], f"{where} 'last'"),
         part=_count(entry["part"], f"{where} 'part'", low=1),
         events=_events(entry["events"], f"{where} 'events'"),
+        wall=_time(entry["wall"], f"{where} 'wall'"),
     )
 
 

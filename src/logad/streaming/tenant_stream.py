@@ -68,10 +68,11 @@ class TenantStream:
         return stored
 
     def add_lines(
-        self, state: dict[str, Any], records: Sequence[LogRecord], rejected: int, flush: bool
+        self, state: dict[str, Any], records: Sequence[LogRecord], rejected: int, flush: bool, now: float | None = None
     ) -> tuple[list[LogSequence], dict[str, Any]]:
-        """Windows completed by ``records`` (all open ones when ``flush``) and the advanced document."""
-        windows, window_state = self.windower.push(state["windows"], records)
+        """Windows completed by ``records`` arriving at wall-clock time ``now`` (all open ones when ``flush``) and
+        the advanced document."""
+        windows, window_state = self.windower.push(state["windows"], records, now)
         if flush:
             closing, window_state = self.windower.flush(window_state)
             windows += closing

@@ -29,15 +29,20 @@ class StreamConfig:
     Sessions are long-lived in real logs: in HDFS_2pct the longest silence inside a block is 1.9 h at the median
     and 8 h at the 90th percentile, so the default idle time is a day; a shorter one cuts sessions into pieces
     that look like nothing seen in training. Clients that know a stream ended send ``flush``.
+    ``session_idle_wall_seconds`` also closes a session when no event of it has *arrived* for that long (wall
+    clock), so a tenant whose stream goes quiet still gets its decisions (None: only event time counts).
     """
 
     session_idle_seconds: float = 86_400.0
+    session_idle_wall_seconds: float | None = None
     session_idle_lines: int = 100_000
     max_open_windows: int = 10_000
     max_window_events: int = 10_000
 
     def __post_init__(self) -> None:
         require_range("session_idle_seconds", self.session_idle_seconds, 0.0, math.inf, low_open=True)
+        if self.session_idle_wall_seconds is not None:
+            require_range("session_idle_wall_seconds", self.session_idle_wall_seconds, 0.0, math.inf, low_open=True)
         require_positive(self, ("session_idle_lines", "max_open_windows", "max_window_events"))
 
 
@@ -49,7 +54,8 @@ class StreamWindower:
     session's last event, or, when that event has no timestamp, ``session_idle_lines`` records later; when it
     reaches ``max_window_events`` events (the session goes on as ``ID#2``...); or, when a new session would make
     more than ``max_open_windows``, the least recently touched closes first. A session that a record touches is
-    checked for idleness first; the others at the end of each request.
+    checked for idleness first; the others at the end of each request. With ``session_idle_wall_seconds``, a
+    session whose last event arrived that long before ``now`` (the wall clock a push is given) is idle too.
     """
 
     def __init__(self, spec: WindowSpec, config: StreamConfig, max_len: int | None = None) -> None:
@@ -58,9 +64,13 @@ class StreamWindower:
         steps: dict[str, Step] = {"session": self._session_step, "time": self._time_step}
         self._step = steps.get(spec.kind, self._count_step)
 
-    def push(self, state: dict[str, Any], records: Sequence[LogRecord]) -> tuple[list[LogSequence], dict[str, Any]]:
-        """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant)."""
+    def push(
+        self, state: dict[str, Any], records: Sequence[LogRecord], now: float | None = None
+    ) -> tuple[list[LogSequence], dict[str, Any]]:
+        """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant); ``now``
+        is the wall-clock time the records arrived (None: wall-clock idleness is not checked)."""
         current = self._load(state)
+        current.now = now
         windows: list[LogSequence] = []
         for record in records:
             current.lines += 1
@@ -71,6 +81,14 @@ class StreamWindower:
             if self._idle(current, session):
                 self._close(windows, session_id, current.sessions.pop(session_id))
         return windows, current.dump()
+
+    def wall_idle(self, state: dict[str, Any], now: float) -> bool:
+        """Whether a session of ``state`` has had no event arrive for ``session_idle_wall_seconds`` at ``now``."""
+        limit = self.config.session_idle_wall_seconds
+        if limit is None or self.spec.kind != "session":
+            return False
+        sessions = state.get("sessions", {}) if isinstance(state, dict) else {}
+        return any(entry.get("wall") is not None and now - entry["wall"] >= limit for entry in sessions.values())
 
     def flush(self, state: dict[str, Any]) -> tuple[list[LogSequence], dict[str, Any]]:
         """Every open window (sessions by first event), for a stream that ended; line numbers go on after it."""
@@ -143,13 +161,16 @@ class StreamWindower:
             if not session.events:
                 session.order = state.lines
             session.events.append(_event(record))
-            session.seen, session.last = state.lines, record.timestamp
+            session.seen, session.last, session.wall = state.lines, record.timestamp, state.now
             state.sessions[session_id] = session
             if len(session.events) >= self.config.max_window_events:
                 self._close(windows, session_id, session)
                 session.events, session.part = [], session.part + 1
 
     def _idle(self, state: StreamState, session: OpenSession) -> bool:
+        limit, arrived = self.config.session_idle_wall_seconds, session.wall
+        if limit is not None and arrived is not None and state.now is not None and state.now - arrived >= limit:
+            return True
         if session.last is not None and state.clock is not None:
             return state.clock - session.last >= self.config.session_idle_seconds
         return state.lines - session.seen >= self.config.session_idle_lines
