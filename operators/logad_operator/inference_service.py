@@ -93,6 +93,8 @@ def inference_service_spec(
     if serving.threshold:
         args += ["--threshold", serving.threshold]
     args += ["--otlp-tenant-attribute", settings.otlp_tenant_attribute]
+    if settings.session_idle_wall_seconds > 0:
+        args += ["--session-idle-wall-seconds", f"{settings.session_idle_wall_seconds:g}"]
     args += ["--alert-webhook", settings.alert_webhook] if settings.alert_webhook else []
     transformer_env: list[dict[str, Any]] = [{"name": "STORAGE_URI", "value": storage_uri}]
     if settings.state_secret is not None:

@@ -42,7 +42,8 @@ class OperatorSettings:
     (images/README.md). ``prometheus_scraping``: annotate InferenceServices so that KServe adds Prometheus scrape
     annotations to their pods, as the chart's (``serving.metrics.prometheusScraping``). ``alert_webhook`` and
     ``otlp_tenant_attribute``: the transformers' ``--alert-webhook`` (empty: none) and ``--otlp-tenant-attribute``,
-    as the chart's (``serving.alerts.webhookUrl``, ``serving.otlp.tenantAttribute``).
+    as the chart's (``serving.alerts.webhookUrl``, ``serving.otlp.tenantAttribute``); ``session_idle_wall_seconds``
+    their ``--session-idle-wall-seconds`` when above 0 (``serving.sessionIdleWallSeconds``).
     """
 
     serving_image: str = "ghcr.io/logad/server:0.1.0"
@@ -57,6 +58,7 @@ class OperatorSettings:
     reconcile_interval: float = 30.0
     prometheus_scraping: bool = False
     alert_webhook: str = ""
+    session_idle_wall_seconds: float = 0.0
     otlp_tenant_attribute: str = "service.namespace"  # the transformer's default (logad_serving.tenancy)
 
     @classmethod
@@ -77,5 +79,6 @@ class OperatorSettings:
             reconcile_interval=float(interval) if interval else defaults.reconcile_interval,
             prometheus_scraping=env.get("LOGAD_PROMETHEUS_SCRAPING", "").lower() == "true",
             alert_webhook=env.get("LOGAD_ALERT_WEBHOOK", ""),
+            session_idle_wall_seconds=float(env.get("LOGAD_SESSION_IDLE_WALL_SECONDS") or 0),
             otlp_tenant_attribute=env.get("LOGAD_OTLP_TENANT_ATTRIBUTE") or defaults.otlp_tenant_attribute,
         )

@@ -28,14 +28,15 @@ os.environ.setdefault("LOGAD_RECONCILE_INTERVAL", "0.2")
 
 @pytest.fixture(scope="session")
 def chart(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    """The chart rendered with values.yaml ("default"), ci/production-values.yaml ("production"), and with alerts
-    and another OTLP tenant attribute set ("alerting")."""
+    """The chart rendered with values.yaml ("default"), ci/production-values.yaml ("production"), and with alerts,
+    another OTLP tenant attribute and wall-clock session closing set ("alerting")."""
     try:
         importlib.metadata.distribution(HELM_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         pytest.skip(f"helm comes from the package {HELM_DISTRIBUTION}, which is not installed")
     helm = Helm(helm_binary(), tmp_path_factory.mktemp("helm-home"))
     alerting = ["--set", f"serving.alerts.webhookUrl={ALERTMANAGER}", "--set", "serving.otlp.tenantAttribute=team"]
+    alerting += ["--set", "serving.sessionIdleWallSeconds=600"]
     return {
         "default": helm.render(),
         "production": helm.render("--values", str(PRODUCTION_VALUES)),

@@ -88,11 +88,11 @@ def test_operator_made_services_are_scraped_like_the_charts(chart: dict[str, lis
 
 
 @pytest.mark.parametrize("values", ["default", "alerting"])
-def test_operator_made_transformers_send_alerts_and_read_otlp_tenants_like_the_charts(
+def test_operator_made_transformers_alert_read_otlp_tenants_and_close_quiet_sessions_like_the_charts(
     chart: dict[str, list[dict]], values: str
 ):
-    """serving.alerts.webhookUrl and serving.otlp.tenantAttribute reach the chart's transformers as arguments; the
-    operator's transformers get the same ones from the env the chart gives it."""
+    """serving.alerts.webhookUrl, serving.otlp.tenantAttribute and serving.sessionIdleWallSeconds reach the chart's
+    transformers as arguments; the operator's transformers get the same ones from the env the chart gives it."""
     objects = chart[values]
     isvc = build_inference_service(OWNER, SPEC, operator_settings(objects), "pvc://logad-data/m", {})
     for transformer in [
@@ -105,3 +105,5 @@ def test_operator_made_transformers_send_alerts_and_read_otlp_tenants_like_the_c
         )
         webhook = args[args.index("--alert-webhook") + 1] if "--alert-webhook" in args else None
         assert webhook == (ALERTMANAGER if values == "alerting" else None)
+        idle = args[args.index("--session-idle-wall-seconds") + 1] if "--session-idle-wall-seconds" in args else None
+        assert idle == ("600" if values == "alerting" else None)

@@ -30,6 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=OTLP_TENANT_ATTRIBUTE,
         help="OTLP resource attribute naming a log record's tenant (POST /v1/logs; else X-Tenant-Id)",
     )
+    parser.add_argument(
+        "--session-idle-wall-seconds",
+        type=float,
+        help="also close a session when none of its events arrived for this long (wall clock; default: event time)",
+    )
     parser.add_argument("--logs-dir", type=Path, default=Path("logad-state"), help="server logs (ROLE.log, ROLE.out)")
     add_logging_arguments(parser, "--log-format")
     parser.add_argument("--max-restarts", type=int, default=3, help="restarts of dead servers before giving up")
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     extra += ["--tokens-dir", str(args.tokens_dir)] if args.tokens_dir else []
     extra += ["--alert-webhook", args.alert_webhook] if args.alert_webhook else []
     extra += ["--otlp-tenant-attribute", args.otlp_tenant_attribute]
+    if args.session_idle_wall_seconds is not None:
+        extra += ["--session-idle-wall-seconds", str(args.session_idle_wall_seconds)]
     log_args = ["--logging-format", args.logging_format, "--log-max-bytes", str(args.log_max_bytes)]
     log_args += ["--log-backups", str(args.log_backups)]
     deployment = LocalDeployment.create(
