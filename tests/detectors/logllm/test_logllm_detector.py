@@ -17,6 +17,7 @@ from logad.detectors.logllm.config import StageSettings
 from logad.detectors.logllm.models import compute_dtype
 from logad.errors import BadInputError, ConfigError
 from logad.parsing.preprocessor import Preprocessor
+from logad.train.checkpoints import EpochCheckpoints
 
 NORMAL = ["open file f{n}", "read 4096 bytes from f{n}", "close file f{n}"]
 ANOMALOUS = ["open file f{n}", "write failed on f{n} with error 5", "close file f{n}"]
@@ -107,20 +108,20 @@ def test_an_interrupted_fit_resumes_after_its_last_finished_stage(tiny_config, p
     real_train_stage = detector_module.train_stage
     trained = []
 
-    def crash_in_embedder(model, train_windows, labels, stage, cfg, show_progress):
+    def crash_in_embedder(model, train_windows, labels, stage, *rest):
         if stage == "embedder":
             raise KeyboardInterrupt("killed")
         trained.append(stage)
-        return real_train_stage(model, train_windows, labels, stage, cfg, show_progress)
+        return real_train_stage(model, train_windows, labels, stage, *rest)
 
     monkeypatch.setattr(detector_module, "train_stage", crash_in_embedder)
     with pytest.raises(KeyboardInterrupt):
         LogLLMDetector(config, preprocessor).fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
     resumed = LogLLMDetector(config, preprocessor)
 
-    def record(model, train_windows, labels, stage, cfg, show_progress):
+    def record(model, train_windows, labels, stage, *rest):
         trained.append(stage)
-        return real_train_stage(model, train_windows, labels, stage, cfg, show_progress)
+        return real_train_stage(model, train_windows, labels, stage, *rest)
 
     monkeypatch.setattr(detector_module, "train_stage", record)
     resumed.fit(windows, [], FitContext(work_dir=tmp_path, show_progress=False))
@@ -168,3 +169,32 @@ def test_packaged_llm_names_resolve_without_a_hub_and_others_pass_through(tmp_pa
     assert resolve_llm("meta-llama/Meta-Llama-3-8B", tmp_path) == "meta-llama/Meta-Llama-3-8B"
     assert resolve_llm(str(tmp_path), tmp_path) == str(tmp_path)
     assert not any(Path(tmp_path).iterdir())  # nothing converted for names that are not packaged
+
+
+def test_a_stage_killed_after_an_epoch_resumes_there_and_trains_as_if_never_stopped(
+    tiny_config, preprocessor, tmp_path, monkeypatch
+):
+    stages = {"skip_stages": ("llm", "projector", "embedder"), "all_stage": StageSettings(lr=2e-3, epochs=3)}
+    config = _config(tiny_config, quantization="none", **stages)
+    windows = _windows(24, 4)
+    whole = LogLLMDetector(config, preprocessor)
+    whole.fit(windows, [], FitContext(work_dir=tmp_path / "whole", show_progress=False))
+
+    real_save, saved = EpochCheckpoints.save, []
+
+    def save_then_die_after_epoch_2(self, epoch, state):
+        real_save(self, epoch, state)
+        saved.append(epoch)
+        if epoch == 2 and len(saved) == 2:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(EpochCheckpoints, "save", save_then_die_after_epoch_2)
+    cut = FitContext(work_dir=tmp_path / "cut", show_progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        LogLLMDetector(config, preprocessor).fit(windows, [], cut)
+    resumed = LogLLMDetector(config, preprocessor)
+    resumed.fit(windows, [], cut)
+    assert saved == [1, 2, 3], "the resumed run trained only the third epoch"
+    assert [r.loss for r in resumed.history] == [r.loss for r in whole.history]
+    np.testing.assert_array_equal(resumed.score(windows), whole.score(windows))
+    assert not (tmp_path / "cut" / "stages" / "epochs").exists(), "the finished stage replaced its epochs"

@@ -1,13 +1,16 @@
-"""Stage checkpoints, so an interrupted training resumes after its last finished stage.
+"""Stage checkpoints, so an interrupted training resumes after its last finished stage (and, inside a stage, after
+its last finished epoch).
 
 Each finished stage writes ``<root>/<n>-<stage>-<fingerprint>/`` (adapters, projector, ``stage.json``), the
-state file last. A stage's fingerprint covers the training data, the settings every stage shares and the
-stages up to it with their own settings, so runs that share a checkpoint folder also share finished stage
-prefixes (an ablation without the last stage reuses the full run's first stages) and nothing else.
+state file last; the stage's epoch checkpoints live in ``<root>/epochs/<n>-<stage>-<fingerprint>/`` until then.
+A stage's fingerprint covers the training data, the settings every stage shares and the stages up to it with their
+own settings, so runs that share a checkpoint folder also share finished stage prefixes (an ablation without the
+last stage reuses the full run's first stages) and nothing else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +21,11 @@ from logad.config import config_to_dict
 from logad.detectors.logllm.config import LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.jsonio import read_json_object, write_json_atomic
-from logad.train.checkpoints import fingerprint
+from logad.train.checkpoints import EpochCheckpoints, fingerprint
 from logad.train.history import EpochStats
 
 STAGE_STATE = "stage.json"
+EPOCHS_DIR = "epochs"
 # Fields that do not change what a stage computes (each stage's own settings enter through the stage prefix).
 _NOT_FINGERPRINTED = ("score_batch_size", "cache_size", "cache_dir", "checkpoint_dir", "skip_stages")
 
@@ -57,6 +61,11 @@ def stage_dir(root: Path, position: int, stage: str, stage_fingerprint: str) -> 
     return root / f"{position + 1}-{stage}-{stage_fingerprint}"
 
 
+def epoch_checkpoints(root: Path, position: int, stage: str, stage_fingerprint: str, writer: bool) -> EpochCheckpoints:
+    """Where stage ``stage`` at ``position`` keeps its epoch checkpoints (``writer``: whether this rank writes)."""
+    return EpochCheckpoints(root / EPOCHS_DIR, stage_dir(root, position, stage, stage_fingerprint).name, writer)
+
+
 def find_resume(root: Path, stages: list[str], fingerprints: list[str]) -> Resume:
     """The longest run of leading stages with a finished checkpoint."""
     resume = Resume()
@@ -80,3 +89,6 @@ def save_stage(
     model.save_weights(directory)
     state = {"stage": stage, "fingerprint": stage_fingerprint, "history": [record.__dict__ for record in history]}
     write_json_atomic(directory / STAGE_STATE, state)
+    shutil.rmtree(root / EPOCHS_DIR / directory.name, ignore_errors=True)  # the finished stage supersedes them
+    with contextlib.suppress(OSError):  # left only while another stage of a shared folder has epochs in it
+        (root / EPOCHS_DIR).rmdir()

@@ -12,7 +12,14 @@ from tqdm.auto import tqdm
 
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
-from logad.detectors.logllm.checkpoints import Resume, data_digest, find_resume, save_stage, stage_fingerprints
+from logad.detectors.logllm.checkpoints import (
+    Resume,
+    data_digest,
+    epoch_checkpoints,
+    find_resume,
+    save_stage,
+    stage_fingerprints,
+)
 from logad.detectors.logllm.config import PRESETS, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel, build_model
 from logad.detectors.logllm.models import allow_inference_layout
@@ -77,7 +84,9 @@ class LogLLMDetector(Detector):
         for position, stage in enumerate(cfg.stages):
             if position < resume.finished:
                 continue
-            self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress)
+            writer = is_main_process()
+            epochs = epoch_checkpoints(root, position, stage, fingerprints[position], writer) if root else None
+            self.history += train_stage(self.model, windows, labels, stage, cfg, context.show_progress, epochs)
             if root and is_main_process():
                 save_stage(root, position, stage, fingerprints[position], self.model, self.history)
         allow_inference_layout(self.model)

@@ -1,5 +1,6 @@
 """The training stages: which parts each one trains, and one stage's loop (AdamW, micro-batches with
-gradient accumulation, step-wise learning-rate decay, minority oversampling)."""
+gradient accumulation, step-wise learning-rate decay, minority oversampling), checkpointed after every epoch so a
+killed stage resumes after its last finished epoch."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tqdm.auto import tqdm
 from logad.detectors.logllm.config import STAGES, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.detectors.logllm.sampling import oversample_minority
+from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed
 from logad.train.history import EpochStats
 
@@ -47,13 +49,22 @@ def train_stage(
     stage: str,
     config: LogLLMConfig,
     show_progress: bool,
+    checkpoints: EpochCheckpoints | None = None,
 ) -> list[EpochStats]:
-    """Train ``stage`` in place; returns one record per epoch and leaves the model in eval mode."""
+    """Train ``stage`` in place; returns one record per epoch and leaves the model in eval mode. After each epoch
+    the trained weights, optimizer, step counter, learning rates, random generators and history go to
+    ``checkpoints``; a stage started with a checkpoint there resumes after its epoch."""
     settings = config.stage(stage)
     set_stage(model, stage)
     dist = distributed()
     rng = np.random.default_rng(config.seed + STAGES.index(stage))
-    optimizer = torch.optim.AdamW([param for param in model.parameters() if param.requires_grad], lr=settings.lr)
+    trained = {name: param for name, param in model.named_parameters() if param.requires_grad}
+    optimizer = torch.optim.AdamW(list(trained.values()), lr=settings.lr)
+    resumed = checkpoints.latest() if checkpoints else None
+    if resumed:
+        with torch.no_grad():
+            for name, value in resumed[1]["trained"].items():
+                trained[name].copy_(value)
     wrapped, optimizer = dist.prepare(model, optimizer)
     if dist.zero3 and not model.encoder_trainable:
         model.embedder.warm([message for window in windows for message in window])
@@ -65,7 +76,16 @@ def train_stage(
     per_epoch = min(per_epoch, settings.max_examples or per_epoch)
     decay_every = max(1, math.ceil(per_epoch / micro) * settings.epochs // (LR_DECAYS_PER_STAGE + 1))
     history, step = [], 0
-    for epoch in range(1, settings.epochs + 1):
+    if resumed:
+        saved = resumed[1]
+        if saved["optimizer"] is not None:
+            optimizer.load_state_dict(saved["optimizer"])
+        for group, lr in zip(optimizer.param_groups, saved["lrs"], strict=True):
+            group["lr"] = lr
+        rng.bit_generator.state = saved["numpy"]
+        torch.set_rng_state(saved["torch"])
+        step, history = saved["step"], [EpochStats(**record) for record in saved["history"]]
+    for epoch in range(len(history) + 1, settings.epochs + 1):
         order = rng.permutation(oversample_minority(labels, config.minority_ratio, rng))[:per_epoch]
         started, total = time.perf_counter(), 0.0
         bar = tqdm(
@@ -92,6 +112,19 @@ def train_stage(
             bar.set_postfix(loss=f"{loss.item():.4f}")
         mean_loss = dist.mean(total) * dist.world_size / max(per_epoch, 1)
         history.append(EpochStats(stage, epoch, mean_loss, per_epoch, time.perf_counter() - started))
+        if checkpoints:
+            with dist.whole_weights(list(trained.values())):
+                weights = {name: param.detach().cpu().clone() for name, param in trained.items()}
+            snapshot = {
+                "trained": weights,
+                "optimizer": dist.optimizer_state(optimizer),
+                "lrs": [group["lr"] for group in optimizer.param_groups],
+                "numpy": rng.bit_generator.state,
+                "torch": torch.get_rng_state(),
+                "step": step,
+                "history": [record.__dict__ for record in history],
+            }
+            checkpoints.save(epoch, snapshot)
     dist.release(wrapped)
     end_stage(model)
     return history
