@@ -18,7 +18,7 @@ def _step_resources() -> dict[str, dict[str, str]]:
 
 
 def _training_resources() -> dict[str, dict[str, str]]:
-    # LogLLM's cpu preset peaks at ~13.5 GiB resident (README, logllm-memory): the limit leaves room for it.
+    # LogLLM's cpu preset peaks at ~13.5 GiB resident (docs/benchmarks.md, logllm-memory): the limit leaves room for it.
     return {"requests": {"cpu": "2", "memory": "8Gi"}, "limits": {"memory": "16Gi"}}
 
 
