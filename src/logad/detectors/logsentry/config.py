@@ -121,7 +121,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # 6 epochs of full HDFS, thousands of steps); with 6 epochs the classifier still scored 7 of its 88 anomalous
     # training texts below 0.5, and its training loss levels off at ~15-16. No contrastive pre-training: what a CPU
     # affords (one epoch of 320 pairs, 20 steps) is not the paper's ten epochs over every pair, and on HDFS_2pct it
-    # made the knowledge base worse (docs/benchmarks.md, LogSentry). `--set detector.pretrain_epochs=1` brings that epoch back.
+    # made the knowledge base worse (docs/benchmarks.md, LogSentry). `--set detector.pretrain_epochs=1` brings that
+    # epoch back.
     "cpu": {
         "max_tokens": 256,
         "text_form": "counts",
