@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from kserve.errors import InvalidInput, ModelNotFound, ModelNotReady, ServerNotReady
 
 from logad.errors import LogadError
+from logad.kb import KnowledgeBaseUnavailable
 from logad.state import AuthError, StateConflict, StoreUnavailable
 from logad_serving.tenancy import TENANT_HEADER, header
 
@@ -61,6 +62,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (DecisionsGone, 410),
     (UnprocessableBody, 422),
     (PredictorUnavailable, 503),
+    (KnowledgeBaseUnavailable, 503),
     (StoreUnavailable, 503),
     (LogadError, 400),  # bad input or config: the most general of logad's
     (InvalidInput, 400),  # KServe's, raised by its request decoding

@@ -54,6 +54,13 @@ class DetectorPredictor(Model):
         self.ready = True
         return self.ready
 
+    async def dependencies_problem(self) -> str | None:
+        """Why the predictor cannot serve now (its detector's external resources, e.g. LogSentry's Milvus), or
+        None: readiness (see health.py)."""
+        if self.model is None:
+            return "the model is still loading"
+        return await asyncio.to_thread(self.model.detector.resources_problem)
+
     def stop(self) -> None:
         if self.model is not None:
             self.model.detector.close()

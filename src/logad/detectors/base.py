@@ -85,5 +85,9 @@ class Detector(ABC):
             f"detector {self.name!r} does not learn from feedback (only the tenant's threshold takes verdicts)"
         )
 
+    def resources_problem(self) -> str | None:
+        """Why the detector's external resources cannot serve now (readiness), or None; most hold none."""
+        return None
+
     def open_resources(self) -> None:  # noqa: B027 - optional hook, most detectors hold nothing external
         """Open and verify external resources now (serving is ready only after this), not on first use."""

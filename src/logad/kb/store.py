@@ -38,6 +38,9 @@ PROP_FORMAT = "logad.kb_format"
 KB_FORMAT = "2"  # 2: one row per distinct (tenant, source, label, content) with a window count
 MAX_K = 16384  # Milvus's largest search limit
 _COLLECTION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+_UNREACHABLE = 2  # pymilvus' code for "Fail connecting to server"
+_NOT_LOADED = 101  # a collection released, as after a Milvus restart
+PING_TIMEOUT_S = 2.0
 _MAX_TENANT, _MAX_SEQ_ID, _MAX_SOURCE, _MAX_KEY = 64, 512, 1024, 1 << 20
 _DIGEST_CHARS = 32
 _SCAN_BATCH = 1000
@@ -50,6 +53,10 @@ logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(
     lambda record: "failed to get mvccTs" not in record.getMessage()
 )
 logging.getLogger("grpc._server").addFilter(lambda record: "Method not implemented" not in record.getMessage())
+
+
+class KnowledgeBaseUnavailable(LogadError):
+    """The Milvus server that holds a knowledge base cannot be reached: nothing was read or written."""
 
 
 class KBVersionError(BadInputError):
@@ -220,7 +227,8 @@ class KnowledgeBase:
         seq_ids: list[list[str]] = [[] for _ in range(n)]
         sign = -1.0 if self.config.metric == "L2" else 1.0
         for start in range(0, n, self.config.search_batch):
-            results = self._client.search(
+            results = self._reached(
+                self._client.search,
                 self.collection,
                 data=vecs[start : start + self.config.search_batch].tolist(),
                 limit=k,
@@ -307,6 +315,28 @@ class KnowledgeBase:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def ping(self) -> None:
+        """Return when the Milvus server answers for the collection; KnowledgeBaseUnavailable when it does not."""
+        if not self._reached(self._client.has_collection, self.collection, timeout=PING_TIMEOUT_S):
+            raise KnowledgeBaseUnavailable(
+                f"the knowledge base collection {self.collection} is gone from {display_uri(self.config.uri)}"
+            )
+
+    def _reached(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """``call(*args, **kwargs)`` on the Milvus client: KnowledgeBaseUnavailable when the server cannot be
+        reached, and once more after loading the collection when a restarted server has it released."""
+        try:
+            return call(*args, **kwargs)
+        except MilvusException as exc:
+            if exc.code == _UNREACHABLE:
+                raise KnowledgeBaseUnavailable(
+                    f"the knowledge base at {display_uri(self.config.uri)} is unreachable: {exc.message}"
+                ) from None
+            if exc.code != _NOT_LOADED:
+                raise
+        self._reached(self._client.load_collection, self.collection)
+        return call(*args, **kwargs)
 
     def _search_params(self, k: int) -> dict[str, int]:
         if self.config.index_type == "HNSW":

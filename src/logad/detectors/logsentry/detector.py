@@ -28,7 +28,7 @@ from logad.detectors.logsentry.text import window_texts
 from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
-from logad.kb import KnowledgeBase, collection_name, knn_probability, undersample
+from logad.kb import KnowledgeBase, KnowledgeBaseUnavailable, collection_name, knn_probability, undersample
 from logad.parsing.preprocessor import Preprocessor
 from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
 from logad.train.history import EpochStats
@@ -235,6 +235,16 @@ class LogSentryDetector(Detector):
         """Open the knowledge base and check its model version (when the model uses retrieval)."""
         if self.config.beta < 1.0 and self.kb_ref is not None:
             self.knowledge_base()
+
+    def resources_problem(self) -> str | None:
+        """Why the open knowledge base's Milvus server cannot serve now, or None."""
+        if self._kb is None:
+            return None
+        try:
+            self._kb.ping()
+        except KnowledgeBaseUnavailable as exc:
+            return str(exc)
+        return None
 
     def close(self) -> None:
         """Release the knowledge base (milvus-lite lets one process hold a database at a time)."""
