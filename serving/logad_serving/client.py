@@ -28,11 +28,12 @@ def send_lines(
     token: str | None = None,
     attempts: int = 5,
     backoff_seconds: float = 0.5,
+    max_backoff_seconds: float = 5.0,
 ) -> list[dict[str, Any]]:
     """POST ``lines`` in order to ``url``'s v1 endpoint as ``tenant``; the decisions of every completed window
     (all open ones too when ``flush``). A request is tried up to ``attempts`` times, waiting ``backoff_seconds``
-    (doubled each time) in between; ``httpx.HTTPStatusError`` with the server's message on any other 4xx/5xx or
-    the last failure."""
+    (doubled each time, up to ``max_backoff_seconds``) in between; ``httpx.HTTPStatusError`` with the server's
+    message on any other 4xx/5xx or the last failure."""
     headers = {"X-Tenant-Id": tenant, **({"Authorization": f"Bearer {token}"} if token else {})}
     decisions: list[dict[str, Any]] = []
     starts = range(0, max(len(lines), 1), lines_per_request)
@@ -41,13 +42,19 @@ def send_lines(
         for start in starts:
             body = {"instances": list(lines[start : start + lines_per_request]), "flush": flush and start == starts[-1]}
             keyed = {**headers, "Idempotency-Key": uuid.uuid4().hex}
-            reply = _post_with_retries(client, endpoint, body, keyed, attempts, backoff_seconds)
+            backoff = (backoff_seconds, max_backoff_seconds)
+            reply = _post_with_retries(client, endpoint, body, keyed, attempts, backoff)
             decisions += reply.json()["predictions"]
     return decisions
 
 
 def _post_with_retries(
-    client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str], attempts: int, backoff: float
+    client: httpx.Client,
+    url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    attempts: int,
+    backoff: tuple[float, float],
 ) -> httpx.Response:
     attempt = 1
     while True:
@@ -61,5 +68,6 @@ def _post_with_retries(
                 return reply
             if reply.status_code not in RETRIED_STATUSES or attempt >= attempts:
                 raise httpx.HTTPStatusError(f"{reply.status_code}: {reply.text}", request=reply.request, response=reply)
-        time.sleep(backoff * 2 ** (attempt - 1))
+        first, longest = backoff
+        time.sleep(min(first * 2 ** (attempt - 1), longest))
         attempt += 1

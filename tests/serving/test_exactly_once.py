@@ -74,7 +74,8 @@ def test_kill_9_before_and_after_the_state_write_neither_loses_nor_double_counts
         # killed by its fail points: before the 5th state write, then (restarted) after the 5th, then restarted
         # for good.
         def stream(tenant: str) -> list[dict]:
-            return send_lines(url, name, tenant, lines, lines_per_request=30, attempts=12, backoff_seconds=0.2)
+            retries = {"attempts": 120, "backoff_seconds": 0.2, "max_backoff_seconds": 0.5}
+            return send_lines(url, name, tenant, lines, lines_per_request=30, **retries)
 
         killed: list[int] = []
         restarts = threading.Thread(target=_restart_when_killed, args=(transformer, monkeypatch, killed), daemon=True)
