@@ -71,6 +71,7 @@ def test_the_inference_service_runs_predictor_and_transformer_on_the_model():
         "transformer",
         *("--model", "/mnt/models", "--name", "logad-team-a-logsentry", "--host", "0.0.0.0", "--port", "8080"),
         *("--predictor-protocol", "v1", "--state", "/var/lib/logad/state/tenants.db", "--threshold", "dtpm"),
+        *("--otlp-tenant-attribute", "service.namespace"),
     ]
     assert transformer["env"][0] == {"name": "STORAGE_URI", "value": uri}  # first: a JSON patch can move it
     assert not any(e["name"].startswith("LOGAD_MILVUS") for e in transformer["env"])  # the predictor opens the KB
@@ -90,7 +91,7 @@ def test_a_state_secret_scales_the_transformer_and_drops_the_state_volume():
     desired = inference_service_spec(OWNER, spec(detector="baseline", serving={"replicas": 2}), settings, "pvc://x")
     transformer_pod = desired["transformer"]
     (transformer,) = transformer_pod["containers"]
-    assert transformer["args"][-4:] == ["--predictor-protocol", "v1", "--state", "$(LOGAD_STATE_URL)"]
+    assert transformer["args"][-6:-2] == ["--predictor-protocol", "v1", "--state", "$(LOGAD_STATE_URL)"]
     state_env = {"name": "LOGAD_STATE_URL", "valueFrom": {"secretKeyRef": {"name": "logad-state", "key": "url"}}}
     assert state_env in transformer["env"]
     assert (transformer_pod["minReplicas"], transformer_pod["deploymentStrategy"]) == (2, None)
