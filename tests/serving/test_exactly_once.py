@@ -74,7 +74,7 @@ def test_kill_9_before_and_after_the_state_write_neither_loses_nor_double_counts
         # killed by its fail points: before the 5th state write, then (restarted) after the 5th, then restarted
         # for good.
         def stream(tenant: str) -> list[dict]:
-            retries = {"attempts": 120, "backoff_seconds": 0.2, "max_backoff_seconds": 0.5}
+            retries = {"attempts": 600, "backoff_seconds": 0.2, "max_backoff_seconds": 0.5}  # up to 5 min: a loaded CI
             return send_lines(url, name, tenant, lines, lines_per_request=30, **retries)
 
         killed: list[int] = []
