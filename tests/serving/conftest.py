@@ -65,6 +65,12 @@ def artifact_factory(
     return artifact
 
 
+@pytest.fixture(scope="session")
+def baseline(artifact_factory: Callable[[str], Path]) -> Path:
+    """The tiny baseline model most serving tests deploy."""
+    return artifact_factory("baseline")
+
+
 @pytest.fixture
 def tokens_dir(tmp_path: Path) -> Path:
     """A folder like a mounted secret: one file per tenant of ``TOKENS`` holding its token (for --tokens-dir)."""

@@ -89,11 +89,6 @@ async def test_a_full_queue_drops_new_alerts_without_waiting():
 
 
 # ---- through the servers ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def baseline(artifact_factory):
-    return artifact_factory("baseline")
-
-
 def test_anomalies_of_requests_made_while_the_receiver_fails_arrive_after_it_recovers(baseline, synth_logs, deploy):
     lines = hdfs_lines(synth_logs, "tenant-1", 1500)
     with AlertReceiver(failures=3) as receiver:

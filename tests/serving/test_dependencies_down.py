@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from serve_process import LogadServe
 from serving_helpers import hdfs_lines, predict_v1
 
@@ -22,11 +21,6 @@ from logad.detectors.logsentry.knowledge import MILVUS_URI_ENV
 from logad.state import RedisStateStore
 from logad_serving.launch import LocalDeployment, free_port
 from redis_server import RedisServer
-
-
-@pytest.fixture(scope="module")
-def baseline(artifact_factory) -> Path:
-    return artifact_factory("baseline")
 
 
 def _readiness(client: httpx.Client, url: str, name: str) -> tuple[int, int]:

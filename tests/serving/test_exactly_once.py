@@ -18,11 +18,6 @@ from redis_server import RedisServer
 COUNTED = ("lines", "rejected_lines", "windows", "anomalous")
 
 
-@pytest.fixture(scope="module")
-def baseline(artifact_factory):
-    return artifact_factory("baseline")
-
-
 def test_a_retried_request_is_answered_from_the_decision_log_and_counted_once(baseline, synth_logs, deploy):
     deployment = deploy(baseline)
     url, name = deployment.transformer.url, deployment.transformer.name

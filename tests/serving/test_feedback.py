@@ -4,18 +4,11 @@ restarts, and every bad request is refused before anything changes; the `logad f
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
-import pytest
 from serving_helpers import bearer, hdfs_lines, inspect_tenant, predict_v1, send_feedback
 
 from logad.cli import main
-
-
-@pytest.fixture(scope="module")
-def baseline(artifact_factory) -> Path:
-    return artifact_factory("baseline")
 
 
 def _decide(client: httpx.Client, url: str, name: str, lines: list[str], tenant: str, **headers: str) -> list[dict]:

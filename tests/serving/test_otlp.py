@@ -83,11 +83,6 @@ def logged(client: httpx.Client, url: str, tenant: str) -> list[tuple]:
     return [tuple(record[key] for key in COMPARED) for record in reversed(reply.json()["decisions"])]
 
 
-@pytest.fixture(scope="module")
-def baseline(artifact_factory):
-    return artifact_factory("baseline")
-
-
 def test_sdk_exporter_protobuf_and_otlp_json_decide_as_the_raw_lines_do(baseline, synth_logs, deploy):
     # Sessions close after 30 s of the tenant's event time, so windows complete while the logs stream in.
     deployment = deploy(baseline, "--session-idle-seconds", "30")

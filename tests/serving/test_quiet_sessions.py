@@ -13,8 +13,8 @@ from logad.data.windows import WindowSpec, make_windows
 from logad.streaming import parse_lines
 
 
-def test_quiet_sessions_are_decided_without_another_request(artifact_factory, synth_logs, deploy):
-    deployment = deploy(artifact_factory("baseline"), "--session-idle-wall-seconds", "1")
+def test_quiet_sessions_are_decided_without_another_request(baseline, synth_logs, deploy):
+    deployment = deploy(baseline, "--session-idle-wall-seconds", "1")
     url, name = deployment.transformer.url, deployment.transformer.name
     lines = hdfs_lines(synth_logs, "tenant-1", 300)
     records, _ = parse_lines(lines, get_format("hdfs"))

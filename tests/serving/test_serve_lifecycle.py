@@ -18,11 +18,6 @@ from serving_helpers import hdfs_lines, predict_v1
 from logad_serving.launch import LOOPBACK, free_port
 
 
-@pytest.fixture(scope="module")
-def baseline(artifact_factory) -> Path:
-    return artifact_factory("baseline")
-
-
 def _port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -7,17 +7,11 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 from serving_helpers import predict_v1
 
 from logad_serving.launch import LocalDeployment
 
 MAX_BYTES = 4000
-
-
-@pytest.fixture(scope="module")
-def baseline(artifact_factory) -> Path:
-    return artifact_factory("baseline")
 
 
 def _records(folder: Path) -> list[dict]:

@@ -6,18 +6,12 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from serving_helpers import hdfs_lines, predict_v1
 
 from logad.streaming import LineProblem
 from logad_serving.metrics import OTHER_TENANTS, ModelMetrics
-
-
-@pytest.fixture(scope="module")
-def baseline(artifact_factory):
-    return artifact_factory("baseline")
 
 
 def _scrape(client: httpx.Client, url: str) -> dict[tuple[str, frozenset], float]:

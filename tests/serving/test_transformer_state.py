@@ -25,11 +25,6 @@ def _offline_ids(lines: list[str]) -> list[str]:
     return sorted(w.id for w in make_windows(records, SESSION))
 
 
-@pytest.fixture(scope="module")
-def baseline(artifact_factory):
-    return artifact_factory("baseline")
-
-
 def test_state_survives_kill_9_and_restart_without_losing_acknowledged_lines(baseline, synth_logs, deploy):
     deployment = deploy(baseline)
     url, name = deployment.transformer.url, deployment.transformer.name
