@@ -72,7 +72,7 @@ async def receive_logs(
         transformer.tokens.check(batch.tenant, header(headers, "authorization"))
     for batch in batches:
         records, problems = parse_lines(batch.lines, transformer.log_format)
-        await transformer.ingest(batch.tenant, with_times(records, batch.times), problems, False, False, headers)
+        await transformer.ingest(batch.tenant, with_times(records, batch.times), problems, headers)
         rejected += [f"{batch.where[problem.line - 1]}: {problem.reason}" for problem in problems]
     return export_response(rejected, as_json)
 

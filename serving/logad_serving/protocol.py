@@ -49,6 +49,7 @@ class LineBatch:
     flush: bool = False
     explain: bool = True
     request_id: str | None = None
+    provisional: int | None = None  # score open sessions this request adds to once they hold this many events
 
 
 # ---- generic helpers ------------------------------------------------------------------------------------------
@@ -69,6 +70,16 @@ def _flag(value: Any, name: str, default: bool) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise InvalidInput(f'"{name}" must be true or false, not {value!r}')
+
+
+def _min_events(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if type(value) is not int or value < 1:
+        raise InvalidInput(f'"{name}" must be a whole number of events >= 1, not {value!r}')
+    return value
 
 
 def _v2_input(request: InferRequest, name: str) -> list[Any]:
@@ -213,6 +224,7 @@ def decode_lines(payload: dict[str, Any] | InferRequest) -> LineBatch:
         flush=_flag(params.get("flush"), "flush", False),
         explain=_flag(params.get("explain"), "explain", True),
         request_id=request_id,
+        provisional=_min_events(params.get("provisional"), "provisional"),
     )
 
 

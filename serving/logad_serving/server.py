@@ -30,6 +30,12 @@ class LogadRESTServer(RESTServer):
         super()._add_exception_handlers(app)
         add_error_handlers(app)
 
+    def _add_middlewares(self, app: FastAPI) -> None:
+        """None of KServe's: its timing middleware calls ``getrusage`` twice per request to print timings that
+        logad's latency histogram (metrics.py) already records, and took a fifth of the transformer's CPU under
+        load (py-spy); its access-log middleware needs an ``access_log_format``, which logad never sets (uvicorn's
+        access log goes through logad's handler, server_logging.py)."""
+
 
 class HostModelServer(ModelServer):
     """KServe's single-process REST server bound to ``host`` (KServe itself always binds 0.0.0.0), gRPC off, with

@@ -22,7 +22,7 @@ import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -36,7 +36,7 @@ from logad.data.formats import get_format
 from logad.data.types import LogRecord, LogSequence
 from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError, LogadError
-from logad.state import StateConflict, StateStore, TenantState, TenantTokens
+from logad.state import StateConflict, StateStore, TenantState, TenantTokens, WindowQuery, WindowWrite
 from logad.streaming import LineProblem, StreamConfig, StreamWindower, parse_lines
 from logad.streaming.tenant_stream import TenantStream, check_idempotency_key
 from logad.threshold import Decision
@@ -64,15 +64,29 @@ class Update(Generic[Result]):
     state: dict[str, Any] | None
     append: list[dict[str, Any]] = field(default_factory=list)
     amend: list[dict[str, Any]] = field(default_factory=list)
+    windows: WindowWrite | None = None
 
 
 @dataclass
 class Advanced:
-    """What a request's lines did: the windows they completed, their decisions and explanations."""
+    """What a request's lines did: the windows they completed, their decisions and explanations, and the answer
+    records of the open windows scored provisionally."""
 
     windows: list[LogSequence]
     decisions: list[Decision]
     explanations: list[dict[str, Any]]
+    provisional: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Ingested:
+    """A request's answer: records of the windows it completed (or of a committed request's, ``replayed``), of the
+    open windows scored provisionally, and the tenant's new state."""
+
+    decisions: list[dict[str, Any]]
+    provisional: list[dict[str, Any]]
+    state: dict[str, Any]
+    replayed: bool
 
 
 @dataclass(frozen=True)
@@ -153,57 +167,76 @@ class TenantTransformer(Model):
     ) -> dict[str, Any] | InferResponse:
         tenant = self.authorise(headers, payload.tenant)
         records, problems = parse_lines(payload.lines, self.log_format)
-        results, state, replayed = await self.ingest(tenant, records, problems, payload.flush, payload.explain, headers)
+        options = {"flush": payload.flush, "explain": payload.explain, "provisional": payload.provisional}
+        answer = await self.ingest(tenant, records, problems, headers, **options)
         extra = {
             "tenant": tenant,
             "model_version": self.model_version,
             "rejected_lines": [{"line": p.line, "reason": p.reason} for p in problems],
-            "open_windows": self.stream.windower.open_windows(state["windows"]),
-            **({"replayed": True} if replayed else {}),
+            "open_windows": self.stream.windower.open_windows(answer.state["windows"]),
+            **({"provisional": answer.provisional} if payload.provisional else {}),
+            **({"replayed": True} if answer.replayed else {}),
         }
-        return encode_decisions(payload, self.name, results, extra)
+        return encode_decisions(payload, self.name, answer.decisions, extra)
 
     async def ingest(
         self,
         tenant: str,
         records: list[LogRecord],
         problems: list[LineProblem],
-        flush: bool,
-        explain: bool,
         headers: dict[str, str] | None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
+        *,
+        flush: bool = False,
+        explain: bool = False,
+        provisional: int | None = None,
+    ) -> Ingested:
         """Advance an authorised tenant's stream by ``records`` (its rejected lines counted) in one write: the
-        decision of each completed window, the tenant's new state, and whether the request's idempotency key
-        named a committed request whose decisions were read back instead (nothing advanced or counted)."""
+        decision of each completed window (all open ones when ``flush``), and with ``provisional`` a provisional
+        decision on each open window the records added to that holds that many events (not logged, counted or
+        learnt from by the threshold); or, when the request's idempotency key names a committed request, its
+        decisions read back (nothing advanced or counted)."""
         key = check_idempotency_key(header(headers, "idempotency-key"))
+
+        arrived = time.time()
+
+        def needed(data: dict[str, Any]) -> WindowQuery:
+            return self.stream.window_query(self.stream.current(data), records, flush, arrived)
 
         async def advance(stored: TenantState) -> Update[Advanced | Committed]:
             state = self.stream.current(stored.data)
             if key is not None and (committed := self.stream.committed(state, key)) is not None:
                 return Update(Committed(*committed), None)
-            windows, state = self.stream.add_lines(state, records, len(problems), flush, time.time())
-            scores, explanations = await self._score(tenant, windows, explain, headers)
-            decisions, state = self.stream.decide(state, scores)
+            before = state
+            windows, state, rows = self.stream.add_lines(state, stored.windows, records, len(problems), flush, arrived)
+            early = self.stream.provisional(before, rows, provisional) if provisional else []
+            scores, explanations = await self._score(tenant, windows + early, explain, headers)
+            decisions, state = self.stream.decide(state, scores[: len(windows)])
+            guesses = self.stream.judge(state, scores[len(windows) :])
+            provisional_records = [
+                {**_decision_record(w.id, len(w), d, e), "provisional": True}
+                for w, d, e in zip(early, guesses, explanations[len(windows) :], strict=True)
+            ]
             now = time.time()
             keep = self.learns_from_feedback
             logged = [self.stream.record(w, d, now, keep) for w, d in zip(windows, decisions, strict=True)]
             if key is not None:
                 state = self.stream.remember(state, key, len(decisions))
                 logged = [{**record, "request": key} for record in logged]
-            return Update(Advanced(windows, decisions, explanations), state, append=logged)
+            advanced = Advanced(windows, decisions, explanations[: len(windows)], provisional_records)
+            return Update(advanced, state, append=logged, windows=rows)
 
         async with self._tenant_lock(tenant):
-            outcome, state, _ = await self._write(tenant, advance)
+            outcome, state, _ = await self._write(tenant, advance, needed)
         self._fail_points.reach("after-write")
         self.metrics.open_windows(tenant, self.stream.windower.open_windows(state["windows"]))
         if isinstance(outcome, Committed):
-            return await self._replayed(tenant, key, outcome.first, outcome.count), state, True
+            return Ingested(await self._replayed(tenant, key, outcome.first, outcome.count), [], state, True)
         self._report(tenant, len(records) + len(problems), problems, outcome.windows, outcome.decisions)
         results = [
             _decision_record(w.id, len(w), d, e)
             for w, d, e in zip(outcome.windows, outcome.decisions, outcome.explanations, strict=True)
         ]
-        return results, state, False
+        return Ingested(results, outcome.provisional, state, False)
 
     async def _replayed(self, tenant: str, key: str | None, first: int, count: int) -> list[dict[str, Any]]:
         """The decisions of the committed request ``key`` from the tenant's decision log, oldest first (without
@@ -229,10 +262,11 @@ class TenantTransformer(Model):
             now = time.time()
             try:
                 tenants = await asyncio.to_thread(self.store.tenants)
-                for tenant in tenants:
-                    stored = await asyncio.to_thread(self.store.get, tenant)
-                    if self.stream.windower.wall_idle(stored.data.get("windows", {}), now):
-                        await self.ingest(tenant, [], [], False, False, None)
+                query = self.stream.windower.wall_query(now)
+                for tenant in tenants if query else []:
+                    quiet = await asyncio.to_thread(self.store.open_windows, tenant, query)
+                    if self.stream.windower.wall_idle(quiet, now):
+                        await self.ingest(tenant, [], [], None)
             except LogadError as exc:  # a dependency down: the next sweep tries again
                 logger.warning("closing quiet sessions failed, retrying in %g s: %s", self.sweep_seconds, exc)
 
@@ -333,28 +367,45 @@ class TenantTransformer(Model):
         return tenant
 
     async def _write(
-        self, tenant: str, attempt: Callable[[TenantState], Awaitable[Update[Result]]]
+        self,
+        tenant: str,
+        attempt: Callable[[TenantState], Awaitable[Update[Result]]],
+        needed: Callable[[dict[str, Any]], WindowQuery] | None = None,
     ) -> tuple[Result, dict[str, Any], int]:
-        """``attempt`` on the tenant's stored state, written back with a compare-and-set (under the tenant's lock):
-        (its result, the new state, the new version). A write that loses to another replica is redone from a fresh
-        read; the last StateConflict (409) is raised when all WRITE_ATTEMPTS lose."""
+        """``attempt`` on the tenant's stored state (with the open windows ``needed`` selects from its document),
+        written back with a compare-and-set (under the tenant's lock): (its result, the new state, the new
+        version). A write that loses to another replica is redone from a fresh read; the last StateConflict (409)
+        is raised when all WRITE_ATTEMPTS lose."""
         attempts = 0
         while True:
             attempts += 1
-            stored = await asyncio.to_thread(self.store.get, tenant)
+            stored = await asyncio.to_thread(self._read, tenant, needed)
             update = await attempt(stored)
             if update.state is None:
                 return update.result, stored.data, stored.version
             self._fail_points.reach("before-write")
             try:
                 version = await asyncio.to_thread(
-                    self.store.put, tenant, update.state, stored.version, append=update.append, amend=update.amend
+                    self.store.put,
+                    tenant,
+                    update.state,
+                    stored.version,
+                    append=update.append,
+                    amend=update.amend,
+                    windows=update.windows,
                 )
             except StateConflict:
                 if attempts < WRITE_ATTEMPTS:
                     continue
                 raise
             return update.result, update.state, version
+
+    def _read(self, tenant: str, needed: Callable[[dict[str, Any]], WindowQuery] | None) -> TenantState:
+        """The tenant's stored state with the open windows ``needed`` selects (one worker-thread hop for both)."""
+        stored = self.store.get(tenant)
+        if needed is None:
+            return stored
+        return replace(stored, windows=self.store.open_windows(tenant, needed(stored.data)))
 
     def _tenant_lock(self, tenant: str) -> asyncio.Lock:
         lock = self._locks.get(tenant)

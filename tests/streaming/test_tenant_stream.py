@@ -33,7 +33,7 @@ def _records(n: int) -> list[LogRecord]:
 def test_windows_and_decisions_advance_a_copy_of_the_document():
     stream = _stream()
     state = stream.current({})
-    windows, moved = stream.add_lines(state, _records(5), rejected=1, flush=False)
+    windows, moved, _ = stream.add_lines(state, {}, _records(5), rejected=1, flush=False)
     assert [len(w) for w in windows] == [2, 2] and state["counts"]["lines"] == 0  # the input is not changed
     decisions, decided = stream.decide(moved, [1.0, 50.0])
     assert [d.anomalous for d in decisions] == [False, True]
@@ -57,7 +57,7 @@ def test_only_moved_threshold_fields_are_stored_and_the_policy_is_the_same():
 
 def test_reset_restores_the_fitted_threshold_and_keeps_windows():
     stream = _stream()
-    _, state = stream.add_lines(stream.current({}), _records(3), 0, False)
+    _, state, _ = stream.add_lines(stream.current({}), {}, _records(3), 0, False)
     fitted = stream.summary(state)["threshold"]
     _, state = stream.decide(state, [5.0] * 300)  # a lasting shift: the drift-following threshold moves
     assert stream.summary(state)["threshold"] != pytest.approx(fitted)
@@ -68,7 +68,7 @@ def test_reset_restores_the_fitted_threshold_and_keeps_windows():
 
 def test_a_new_model_version_keeps_open_windows_but_refits_the_threshold():
     old = _stream("m1")
-    _, state = old.add_lines(old.current({}), _records(3), 0, False)
+    _, state, _ = old.add_lines(old.current({}), {}, _records(3), 0, False)
     _, state = old.decide(state, [5.0] * 20)
     rolled = _stream("m2").current(state)
     assert rolled["model_version"] == "m2" and rolled["threshold"] == {} and rolled["windows"] == state["windows"]
@@ -77,3 +77,18 @@ def test_a_new_model_version_keeps_open_windows_but_refits_the_threshold():
 def test_a_document_of_another_format_is_refused():
     with pytest.raises(BadInputError, match="format"):
         _stream().current({"format": 99, "counts": {}})
+
+
+def test_provisional_windows_are_the_touched_open_sessions_so_far_and_judging_them_learns_nothing():
+    windower = StreamWindower(WindowSpec.parse(r"session:blk_\d+"), StreamConfig())
+    stream = TenantStream(windower, _fitted_dtpm(), "m1")
+    first = [LogRecord(i + 1, f"op blk_{i % 3}", float(i)) for i in range(7)]  # blk_0: 3 events, blk_1/blk_2: 2
+    _, state, rows = stream.add_lines(stream.current({}), {}, first, 0, False)
+    early = stream.provisional(stream.current({}), rows, 3)
+    assert [(w.id, w.messages) for w in early] == [("blk_0", ["op blk_0"] * 3)]
+    more = [LogRecord(1, "op blk_2", 8.0)]
+    _, moved, rows = stream.add_lines(state, dict(rows.put), more, 0, False)
+    assert [(w.id, len(w)) for w in stream.provisional(state, rows, 1)] == [("blk_2", 3)]  # only what it touched
+    decisions = stream.judge(moved, [0.5, 50.0])
+    assert [d.anomalous for d in decisions] == [False, True] and decisions[0].threshold == decisions[1].threshold
+    assert stream.summary(moved)["threshold"] == pytest.approx(decisions[0].threshold)  # nothing learnt

@@ -138,16 +138,17 @@ def test_sessions_close_when_no_event_arrived_for_the_wall_clock_idle_time():
     windower = StreamWindower(WindowSpec.parse(SESSION), StreamConfig(session_idle_wall_seconds=60))
     opened = parse_lines([hdfs_line(0, "open blk_1"), hdfs_line(1, "open blk_2")], HDFS)[0]
     closed, state = windower.push({}, opened, now=1000.0)
-    assert closed == [] and not windower.wall_idle(state, 1059.0) and windower.wall_idle(state, 1060.0)
+    rows = state["sessions"]
+    assert closed == [] and not windower.wall_idle(rows, 1059.0) and windower.wall_idle(rows, 1060.0)
     more = parse_lines([hdfs_line(2, "write blk_2")], HDFS)[0]
     closed, state = windower.push(json.loads(json.dumps(state)), more, now=1030.0)  # blk_2 arrived again
-    assert closed == [] and windower.wall_idle(state, 1060.0)
+    assert closed == [] and windower.wall_idle(state["sessions"], 1060.0)
     closed, state = windower.push(state, [], now=1060.0)  # event time stands still; the wall clock moved on
     assert [w.id for w in closed] == ["blk_1"] and windower.open_windows(state) == 1
     closed, state = windower.push(state, [], now=1090.0)
     assert [(w.id, w.messages) for w in closed] == [("blk_2", ["open blk_2", "write blk_2"])]
     without = StreamWindower(WindowSpec.parse(SESSION), StreamConfig())
-    assert without.push({}, opened, now=0.0)[0] == [] and not without.wall_idle(state, 10**9)
+    assert without.push({}, opened, now=0.0)[0] == [] and not without.wall_idle(state["sessions"], 10**9)
 
 
 def test_states_written_before_the_wall_clock_was_kept_still_load():

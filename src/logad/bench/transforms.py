@@ -15,6 +15,7 @@ import numpy as np
 
 from logad.config import require_range
 from logad.data.types import LogSequence
+from logad.data.windows import window_prefix
 from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
 
 VOCABULARY = ("error", "retry", "node", "request", "value", "status", "failed", "ok")
@@ -165,20 +166,9 @@ def unseen_template_windows(
 
 
 def partial(sequences: Sequence[LogSequence], first_n: int) -> list[LogSequence]:
-    """Each window cut to its first ``first_n`` events, its id suffixed ``@N``. The label stays the whole window's
-    (a session's label is the session's): the cut of an anomalous session counts as anomalous even when the
-    anomalous events come later, which is what early detection is measured against."""
-    if first_n < 1:
-        raise ValueError(f"first_n must be at least 1, not {first_n}")
-    return [
-        _copy(
-            seq,
-            id=f"{seq.id}@{first_n}",
-            messages=seq.messages[:first_n],
-            timestamps=None if seq.timestamps is None else seq.timestamps[:first_n],
-        )
-        for seq in sequences
-    ]
+    """Each window cut to its first ``first_n`` events (``window_prefix``): the cut of an anomalous session counts
+    as anomalous even when the anomalous events come later, which is what early detection is measured against."""
+    return [window_prefix(seq, first_n) for seq in sequences]
 
 
 def _copy(sequence: LogSequence, **changes: object) -> LogSequence:

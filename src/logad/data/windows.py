@@ -7,6 +7,7 @@ it does not relabel: the label stays that of the whole window.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -171,6 +172,19 @@ def build_window(window_id: str, members: list[LogRecord], session_label: int | 
         timestamps=timestamps if None not in timestamps else None,
         label=label,
         order=members[0].line_no,
+    )
+
+
+def window_prefix(window: LogSequence, first_n: int) -> LogSequence:
+    """A new window of ``window``'s first ``first_n`` events, its id suffixed ``@N``; the label stays the whole
+    window's (a session's label is the session's)."""
+    if first_n < 1:
+        raise ValueError(f"first_n must be at least 1, not {first_n}")
+    return dataclasses.replace(
+        window,
+        id=f"{window.id}@{first_n}",
+        messages=window.messages[:first_n],
+        timestamps=None if window.timestamps is None else window.timestamps[:first_n],
     )
 
 

@@ -3,7 +3,9 @@
 Keys: ``logad:{<namespace>}:tenant:<tenant>`` is a hash with ``version`` and ``data`` (the JSON text) and the
 bounds of the tenant's decision log (``log_first`` and ``log_next`` seq), ``logad:{<namespace>}:tenants`` the set of
 the namespace's tenants. The log is two hashes: ``...:log:<tenant>`` (seq -> record) and ``...:logindex:<tenant>``
-(window -> seq of its latest record). The braces are a Redis Cluster hash tag, so a namespace's keys share one slot
+(window -> seq of its latest record). Open windows are the hash ``...:win:<tenant>`` (window -> row) with sorted sets
+indexing them by ``seen`` (all), ``last`` (those with a timestamp), ``seen`` of those without one (``winuntimed``) and
+``wall``. The braces are a Redis Cluster hash tag, so a namespace's keys share one slot
 and the Lua scripts that touch several keys also run on a cluster. ``put`` and ``delete`` are Lua scripts, so each
 is one atomic step on the server: the compare-and-set is checked before anything is written.
 
@@ -19,13 +21,16 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from logad.errors import ConfigError
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.store import StateConflict, StateStore, StoreUnavailable
+from logad.state.open_windows import WindowQuery
+from logad.state.store import RowWrite, StateConflict, StateStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from redis import Redis
 
-# KEYS: state, tenants, log, log index. ARGV: expected version, data, tenant, log bound, number of amended
-# records, then (window, record) pairs: the amended ones first, then those to append.
+# KEYS: state, tenants, log, log index, then the open windows' hash and their seen, last, untimed and wall sorted sets.
+# ARGV: expected version, data, tenant, log bound, number of amended records, number of log arguments, then the log's
+# (window, record) pairs (the amended ones first, then those to append), the number of rows to delete, their ids,
+# then (window, seen, last or '', wall or '', row) of each row to write.
 _PUT = """
 local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if stored ~= tonumber(ARGV[1]) then
@@ -33,8 +38,9 @@ if stored ~= tonumber(ARGV[1]) then
 end
 redis.call('HSET', KEYS[1], 'version', stored + 1, 'data', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
-local amend_end = 6 + 2 * tonumber(ARGV[5])
-for i = 6, amend_end - 1, 2 do
+local amend_end = 7 + 2 * tonumber(ARGV[5])
+local log_end = 7 + tonumber(ARGV[6])
+for i = 7, amend_end - 1, 2 do
     local seq = redis.call('HGET', KEYS[4], ARGV[i])
     if seq then
         redis.call('HSET', KEYS[3], seq, ARGV[i + 1])
@@ -42,7 +48,7 @@ for i = 6, amend_end - 1, 2 do
 end
 local first = tonumber(redis.call('HGET', KEYS[1], 'log_first') or '1')
 local next_seq = tonumber(redis.call('HGET', KEYS[1], 'log_next') or '1')
-for i = amend_end, #ARGV, 2 do
+for i = amend_end, log_end - 1, 2 do
     redis.call('HSET', KEYS[3], next_seq, ARGV[i + 1])
     redis.call('HSET', KEYS[4], ARGV[i], next_seq)
     next_seq = next_seq + 1
@@ -57,7 +63,71 @@ while next_seq - first > tonumber(ARGV[4]) do
     first = first + 1
 end
 redis.call('HSET', KEYS[1], 'log_first', first, 'log_next', next_seq)
+local rows_start = log_end + 1 + tonumber(ARGV[log_end])
+for i = log_end + 1, rows_start - 1 do
+    redis.call('HDEL', KEYS[5], ARGV[i])
+    for k = 6, 9 do
+        redis.call('ZREM', KEYS[k], ARGV[i])
+    end
+end
+for i = rows_start, #ARGV, 5 do
+    local window = ARGV[i]
+    redis.call('HSET', KEYS[5], window, ARGV[i + 4])
+    redis.call('ZADD', KEYS[6], ARGV[i + 1], window)
+    if ARGV[i + 2] == '' then
+        redis.call('ZREM', KEYS[7], window)
+        redis.call('ZADD', KEYS[8], ARGV[i + 1], window)
+    else
+        redis.call('ZADD', KEYS[7], ARGV[i + 2], window)
+        redis.call('ZREM', KEYS[8], window)
+    end
+    if ARGV[i + 3] == '' then
+        redis.call('ZREM', KEYS[9], window)
+    else
+        redis.call('ZADD', KEYS[9], ARGV[i + 3], window)
+    end
+end
 return {1, stored + 1}
+"""
+# KEYS: the open windows' hash, then their seen, last, untimed and wall sorted sets. ARGV: every ('1' or '0'), last,
+# seen and wall bounds ('' for none), how many oldest, then ids. Returns window, row, window, row, ...
+_OPEN_WINDOWS = """
+if ARGV[1] == '1' then
+    return redis.call('HGETALL', KEYS[1])
+end
+local chosen, order = {}, {}
+local function add_one(window)
+    if not chosen[window] then
+        chosen[window] = true
+        table.insert(order, window)
+    end
+end
+local function add(windows)
+    for _, window in ipairs(windows) do
+        add_one(window)
+    end
+end
+for i = 6, #ARGV do
+    add_one(ARGV[i])
+end
+local bounds = {{KEYS[3], ARGV[2]}, {KEYS[4], ARGV[3]}, {KEYS[5], ARGV[4]}}
+for _, bound in ipairs(bounds) do
+    if bound[2] ~= '' then
+        add(redis.call('ZRANGEBYSCORE', bound[1], '-inf', bound[2]))
+    end
+end
+if tonumber(ARGV[5]) > 0 then
+    add(redis.call('ZRANGE', KEYS[2], 0, tonumber(ARGV[5]) - 1))
+end
+local found = {}
+for _, window in ipairs(order) do
+    local row = redis.call('HGET', KEYS[1], window)
+    if row then
+        table.insert(found, window)
+        table.insert(found, row)
+    end
+end
+return found
 """
 # Reads are scripts too, so a record is never read half-way through a put that trims or amends it.
 _DECISION = """
@@ -86,7 +156,7 @@ return found
 """
 _DELETE = """
 redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('DEL', unpack(KEYS, 3))
 return redis.call('DEL', KEYS[1])
 """
 
@@ -111,6 +181,11 @@ def _reachable(method: Callable[Params, Returned]) -> Callable[Params, Returned]
             raise StoreUnavailable(f"the Redis state store is unreachable ({exc})") from exc
 
     return call
+
+
+def _score(value: float | None) -> str:
+    """A sorted-set score as the scripts take it ('' for none); ``repr`` keeps a float exact."""
+    return "" if value is None else repr(value)
 
 
 def _text(value: bytes | str) -> str:
@@ -144,11 +219,19 @@ class RedisStateStore(StateStore):
         self._delete_script = self._client.register_script(_DELETE)
         self._decision_script = self._client.register_script(_DECISION)
         self._decisions_script = self._client.register_script(_DECISIONS)
+        self._open_windows_script = self._client.register_script(_OPEN_WINDOWS)
 
     def _keys(self, tenant: str) -> list[str]:
-        """The tenant's state hash, the tenants set, the tenant's log and its window index."""
+        """The tenant's state hash, the tenants set, the tenant's log and its window index, then its open windows'
+        hash and their seen, last, untimed and wall sorted sets."""
         prefix = self._prefix
-        return [f"{prefix}:tenant:{tenant}", self._set_key, f"{prefix}:log:{tenant}", f"{prefix}:logindex:{tenant}"]
+        return [
+            f"{prefix}:tenant:{tenant}",
+            self._set_key,
+            f"{prefix}:log:{tenant}",
+            f"{prefix}:logindex:{tenant}",
+            *(f"{prefix}:{part}:{tenant}" for part in ("win", "winseen", "winlast", "winuntimed", "winwall")),
+        ]
 
     @_reachable
     def _get(self, tenant: str) -> tuple[int, str] | None:
@@ -156,23 +239,34 @@ class RedisStateStore(StateStore):
         return None if version is None or data is None else (int(version), _text(data))
 
     @_reachable
-    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite, rows: RowWrite) -> int:
         pairs = [part for pair in (*log.amend, *log.append) for part in pair]
-        args = [expected_version, text, tenant, self.decision_log_size, len(log.amend), *pairs]
+        written = [
+            part for row in rows.put for part in (row.window, row.seen, _score(row.last), _score(row.wall), row.text)
+        ]
+        args = [expected_version, text, tenant, self.decision_log_size, len(log.amend), len(pairs), *pairs]
+        args += [len(rows.delete), *rows.delete, *written]
         ok, version = self._put_script(keys=self._keys(tenant), args=args)
         if not ok:
             raise StateConflict(tenant, expected_version, int(version))
         return int(version)
 
     @_reachable
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
+        bounds = [_score(query.last_up_to), _score(query.seen_up_to), _score(query.wall_up_to)]
+        args = ["1" if query.every else "0", *bounds, query.oldest, *dict.fromkeys(query.ids)]
+        found = self._open_windows_script(keys=self._keys(tenant)[4:9], args=args)
+        return {_text(found[i]): _text(found[i + 1]) for i in range(0, len(found), 2)}
+
+    @_reachable
     def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
-        _, _, log, index = self._keys(tenant)
+        _, _, log, index = self._keys(tenant)[:4]
         found = self._decision_script(keys=[log, index], args=[window])
         return None if not found else (int(found[0]), _text(found[1]))
 
     @_reachable
     def _decisions(self, tenant: str, limit: int, before: int | None) -> list[tuple[int, str]]:
-        state, _, log, _ = self._keys(tenant)
+        state, _, log, _ = self._keys(tenant)[:4]
         found = self._decisions_script(keys=[state, log], args=[limit, before or 0])
         return [(int(found[i]), _text(found[i + 1])) for i in range(0, len(found), 2)]
 

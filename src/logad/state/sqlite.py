@@ -4,7 +4,8 @@ Durability: WAL journal with ``synchronous=FULL`` syncs the log on every commit,
 kill -9 or a power loss. ``put`` reads and writes inside ``BEGIN IMMEDIATE`` (the database write lock), so it is an
 atomic compare-and-set across threads and across processes; ``busy_timeout`` makes a second replica wait for the lock
 instead of failing. WAL needs shared memory, so replicas sharing the file must run on the same node (use the Redis
-store across nodes). The decision log is a second table, written in the put's transaction.
+store across nodes). Open windows and the decision log are two more tables, written in the put's transaction; the
+windows' indexes on ``seen``, ``last`` and ``wall`` answer a request's ``WindowQuery`` without a scan.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.store import StateConflict, StateStore
+from logad.state.open_windows import WindowQuery
+from logad.state.store import RowWrite, StateConflict, StateStore
 
 BUSY_TIMEOUT_S = 30.0
 _SCHEMA = """
@@ -36,7 +38,23 @@ CREATE TABLE IF NOT EXISTS decision_log (
     PRIMARY KEY (namespace, tenant, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS decision_log_by_window ON decision_log (namespace, tenant, window_id, seq);
+CREATE TABLE IF NOT EXISTS open_window (
+    namespace TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    window_id TEXT NOT NULL,
+    seen INTEGER NOT NULL,
+    last REAL,
+    wall REAL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (namespace, tenant, window_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS open_window_by_seen ON open_window (namespace, tenant, seen, window_id);
+CREATE INDEX IF NOT EXISTS open_window_by_last ON open_window (namespace, tenant, last);
+CREATE INDEX IF NOT EXISTS open_window_by_wall ON open_window (namespace, tenant, wall);
 """
+_WINDOWS = "SELECT window_id, row FROM open_window WHERE namespace = ? AND tenant = ?"
+# SQLite allows 32,766 parameters per statement: ids are looked up in chunks well below that.
+_IDS_PER_QUERY = 500
 # The seq of a window's latest record; parameters: namespace, tenant, window.
 _LATEST_SEQ = "SELECT MAX(seq) FROM decision_log WHERE namespace = ? AND tenant = ? AND window_id = ?"
 
@@ -74,7 +92,7 @@ class SqliteStateStore(StateStore):
             ).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite, rows: RowWrite) -> int:
         key = (self.namespace, tenant)
         with self._write() as conn:
             row = conn.execute("SELECT version FROM tenant_state WHERE namespace = ? AND tenant = ?", key).fetchone()
@@ -87,7 +105,46 @@ class SqliteStateStore(StateStore):
                 (*key, stored + 1, text),
             )
             self._write_log(conn, key, log)
+            self._write_rows(conn, key, rows)
         return stored + 1
+
+    @staticmethod
+    def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite) -> None:
+        """Delete, then upsert the open-window rows (inside the put's transaction)."""
+        conn.executemany(
+            "DELETE FROM open_window WHERE namespace = ? AND tenant = ? AND window_id = ?",
+            [(*key, window) for window in rows.delete],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO open_window (namespace, tenant, window_id, seen, last, wall, row) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*key, row.window, row.seen, row.last, row.wall, row.text) for row in rows.put],
+        )
+
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
+        key = (self.namespace, tenant)
+        if query.every:
+            return self._select(_WINDOWS, key)
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(query.ids))
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            found |= self._select(f"{_WINDOWS} AND window_id IN ({','.join('?' * len(chunk))})", (*key, *chunk))
+        bounds = (
+            ("last IS NOT NULL AND last <= ?", query.last_up_to),
+            ("last IS NULL AND seen <= ?", query.seen_up_to),
+            ("wall IS NOT NULL AND wall <= ?", query.wall_up_to),
+        )
+        for condition, bound in bounds:
+            if bound is not None:
+                found |= self._select(f"{_WINDOWS} AND {condition}", (*key, bound))
+        if query.oldest:
+            found |= self._select(f"{_WINDOWS} ORDER BY seen, window_id LIMIT ?", (*key, query.oldest))
+        return found
+
+    def _select(self, sql: str, parameters: tuple[object, ...]) -> dict[str, str]:
+        with self._lock:
+            return dict(self._conn.execute(sql, parameters).fetchall())
 
     def _write_log(self, conn: sqlite3.Connection, key: tuple[str, str], log: LogWrite) -> None:
         """Amend, append, then drop what lies beyond the bound (inside the put's transaction)."""
@@ -128,6 +185,7 @@ class SqliteStateStore(StateStore):
             key = (self.namespace, tenant)
             cursor = conn.execute("DELETE FROM tenant_state WHERE namespace = ? AND tenant = ?", key)
             conn.execute("DELETE FROM decision_log WHERE namespace = ? AND tenant = ?", key)
+            conn.execute("DELETE FROM open_window WHERE namespace = ? AND tenant = ?", key)
         return cursor.rowcount > 0
 
     def _tenants(self) -> list[str]:

@@ -1,8 +1,9 @@
 """The tenant state store contract: one versioned JSON document per (namespace, tenant), written by compare-and-set,
-and beside it the tenant's bounded decision log, written in the same atomic step.
+and beside it the tenant's open windows (one row each, see ``open_windows``) and its bounded decision log, written
+in the same atomic step.
 
 The public methods validate their arguments and encode the document once; backends implement the ``_``-methods.
-Deleting a tenant resets its version to 0, the version of a tenant that has no state, and deletes its log.
+Deleting a tenant resets its version to 0, the version of a tenant that has no state, and deletes its rows and log.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from logad.errors import BadInputError, ConfigError, LogadError
@@ -23,17 +24,35 @@ from logad.state.decision_log import (
     encode_object,
     encode_records,
 )
+from logad.state.open_windows import (
+    EncodedRow,
+    WindowQuery,
+    WindowWrite,
+    check_query,
+    decode_rows,
+    encode_rows,
+)
 from logad.tenants import check_tenant
 
 _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 @dataclass(frozen=True)
+class RowWrite:
+    """Encoded open-window rows to write and ids to delete, as a backend receives them."""
+
+    put: list[EncodedRow]
+    delete: list[str]
+
+
+@dataclass(frozen=True)
 class TenantState:
-    """A tenant's document and its version (0 and ``{}`` when the tenant has no state yet)."""
+    """A tenant's document and its version (0 and ``{}`` when the tenant has no state yet), with the open-window
+    rows a reader asked for (``StateStore.open_windows``)."""
 
     version: int
     data: dict[str, Any]
+    windows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class StateConflict(LogadError):
@@ -91,19 +110,29 @@ class StateStore(ABC):
         *,
         append: Sequence[dict[str, Any]] = (),
         amend: Sequence[dict[str, Any]] = (),
+        windows: WindowWrite | None = None,
     ) -> int:
         """Atomically replace the tenant's state if its version is still ``expected_version``; the new version.
 
-        In the same step, ``append`` adds records to the tenant's decision log (oldest dropped beyond the bound)
-        and ``amend`` replaces the latest record of each of its records' windows in place (e.g. to attach an
-        operator's verdict; a window without a record left is skipped). Raises StateConflict (nothing written,
-        log included) when another writer changed the state since it was read.
+        In the same step, ``windows`` writes and deletes open-window rows, ``append`` adds records to the tenant's
+        decision log (oldest dropped beyond the bound) and ``amend`` replaces the latest record of each of its
+        records' windows in place (e.g. to attach an operator's verdict; a window without a record left is skipped).
+        Raises StateConflict (nothing written, rows and log included) when another writer changed the state since it
+        was read.
         """
         check_tenant(tenant)
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise BadInputError(f"expected_version must be an integer >= 0, got {expected_version!r}")
         log = LogWrite(encode_records(tenant, append, "append"), encode_records(tenant, amend, "amend"))
-        return self._put(tenant, encode_data(tenant, data), expected_version, log)
+        rows = RowWrite(encode_rows(tenant, windows.put), list(windows.delete)) if windows else RowWrite([], [])
+        return self._put(tenant, encode_data(tenant, data), expected_version, log, rows)
+
+    def open_windows(self, tenant: str, query: WindowQuery) -> dict[str, dict[str, Any]]:
+        """The tenant's open-window rows that ``query`` selects (window id -> row), least recently seen first.
+
+        Read apart from ``get``: a put in between bumps the version, so a write computed from both conflicts."""
+        check_tenant(tenant)
+        return decode_rows(self._open_windows(tenant, check_query(query)))
 
     def decision(self, tenant: str, window: str) -> dict[str, Any] | None:
         """The latest logged record of ``window`` for ``tenant`` (with its ``seq``), or None when there is none."""
@@ -143,8 +172,13 @@ class StateStore(ABC):
         """(version, JSON text) of the tenant, or None when it has no state."""
 
     @abstractmethod
-    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite) -> int:
-        """Compare-and-set the tenant's JSON text and write ``log`` with it; the new version, or StateConflict."""
+    def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite, rows: RowWrite) -> int:
+        """Compare-and-set the tenant's JSON text and write ``log`` and ``rows`` with it; the new version, or
+        StateConflict."""
+
+    @abstractmethod
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
+        """Window id -> JSON text of the rows ``query`` selects."""
 
     @abstractmethod
     def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
@@ -156,7 +190,7 @@ class StateStore(ABC):
 
     @abstractmethod
     def _delete(self, tenant: str) -> bool:
-        """Remove the tenant and its decision log; True when it had state."""
+        """Remove the tenant, its open-window rows and its decision log; True when it had state."""
 
     @abstractmethod
     def _tenants(self) -> list[str]:

@@ -9,8 +9,13 @@ Line numbers count the tenant's records from 1 across requests. Every key is alw
      "events": [[content, timestamp, label], ...],  # count/time windows: the open run of lines ending at "lines"
      "covered": 120, "skip": 0,             # count windows: last line in an emitted window; lines still to skip
      "start": 1226263000.0,                 # time windows: start of the open window (null before the first line)
+     "open": 2800,                          # session windows: how many are open
      "sessions": {"blk_1": {"order": 3, "part": 1, "seen": 9, "last": 1226263015.0, "wall": 1765080000.0,
                             "events": [...]}}}
+
+``sessions`` may hold only some of the open sessions (a served tenant's are stored as rows of their own and a request
+loads those it needs, see ``StreamWindower.query``): ``open`` counts them all. States written before ``open`` was
+kept hold every open session.
 
 A session's ``order`` is the line number of its window's first event, ``part`` numbers its windows (1, then
 ``#2``...), ``seen`` and ``last`` are the line number and timestamp of its latest event, ``wall`` the wall-clock time
@@ -28,7 +33,7 @@ from typing import Any
 from logad.errors import BadInputError
 
 VERSION = 1
-_KEYS = {"version", "window", "lines", "clock", "events", "covered", "skip", "start", "sessions"}
+_KEYS = {"version", "window", "lines", "clock", "events", "covered", "skip", "start", "open", "sessions"}
 _SESSION_KEYS = {"order", "part", "seen", "last", "wall", "events"}
 
 Event = tuple[str, float | None, int | None]  # content, timestamp, label
@@ -45,6 +50,17 @@ class OpenSession:
     events: list[Event] = field(default_factory=list)
     wall: float | None = None
 
+    def dump(self) -> dict[str, Any]:
+        """The JSON object of this session (its row in a state store)."""
+        return {
+            "order": self.order,
+            "part": self.part,
+            "seen": self.seen,
+            "last": self.last,
+            "wall": self.wall,
+            "events": [list(event) for event in self.events],
+        }
+
 
 @dataclass
 class StreamState:
@@ -58,11 +74,18 @@ class StreamState:
     skip: int = 0
     start: float | None = None
     sessions: dict[str, OpenSession] = field(default_factory=dict)
+    unloaded: int = 0  # open sessions not in ``sessions`` (stored "open" minus those loaded)
     now: float | None = None  # the wall clock of the push at work (not stored)
+
+    @property
+    def open(self) -> int:
+        """How many sessions are open, loaded or not."""
+        return self.unloaded + len(self.sessions)
 
     @classmethod
     def load(cls, data: dict[str, Any], window: str) -> StreamState:
-        """A new state from ``data`` (a fresh one when empty), sessions least recently touched first.
+        """A new state from ``data`` (a fresh one when empty), sessions least recently touched first (by ``seen``,
+        then id: the order in which the windower touches the sessions one line names).
 
         BadInputError when ``data`` is not a version-1 state of ``window`` or is malformed.
         """
@@ -74,11 +97,15 @@ class StreamState:
             raise BadInputError(f"stream state has version {data.get('version')!r}; this logad reads version {VERSION}")
         if data.get("window") != window:
             raise BadInputError(f"stream state holds windows {data.get('window')!r}, not {window!r}")
-        _check_keys(data, _KEYS, "the state")
-        sessions = data["sessions"]
+        sessions = data.get("sessions")
         if not isinstance(sessions, dict):
             raise _malformed("'sessions'", "a JSON object", sessions)
+        data = {"open": len(sessions), **data}
+        _check_keys(data, _KEYS, "the state")
         loaded = {session_id: _session(entry, f"session {session_id!r}") for session_id, entry in sessions.items()}
+        unloaded = _count(data["open"], "'open'") - len(loaded)
+        if unloaded < 0:
+            raise _malformed("'open'", f"at least the {len(loaded)} sessions it holds", data["open"])
         return cls(
             window,
             lines=_count(data["lines"], "'lines'"),
@@ -87,7 +114,8 @@ class StreamState:
             covered=_count(data["covered"], "'covered'"),
             skip=_count(data["skip"], "'skip'"),
             start=_time(data["start"], "'start'"),
-            sessions=dict(sorted(loaded.items(), key=lambda item: item[1].seen)),
+            sessions=dict(sorted(loaded.items(), key=lambda item: (item[1].seen, item[0]))),
+            unloaded=unloaded,
         )
 
     def dump(self) -> dict[str, Any]:
@@ -101,17 +129,8 @@ class StreamState:
             "covered": self.covered,
             "skip": self.skip,
             "start": self.start,
-            "sessions": {
-                session_id: {
-                    "order": session.order,
-                    "part": session.part,
-                    "seen": session.seen,
-                    "last": session.last,
-                    "wall": session.wall,
-                    "events": [list(event) for event in session.events],
-                }
-                for session_id, session in self.sessions.items()
-            },
+            "open": self.open,
+            "sessions": {session_id: session.dump() for session_id, session in self.sessions.items()},
         }
 
 

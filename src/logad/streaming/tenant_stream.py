@@ -21,6 +21,7 @@ from typing import Any
 
 from logad.data.types import LogRecord, LogSequence
 from logad.errors import BadInputError
+from logad.state.open_windows import WindowQuery, WindowWrite
 from logad.streaming.windower import StreamWindower
 from logad.threshold import Decision, ThresholdPolicy, threshold_from_state
 
@@ -67,19 +68,40 @@ class TenantStream:
             return self.reset_threshold({**stored, "model_version": self.model_version})
         return stored
 
+    def window_query(
+        self, state: dict[str, Any], records: Sequence[LogRecord], flush: bool, now: float | None = None
+    ) -> WindowQuery:
+        """The stored open windows that ``add_lines`` of these arguments reads."""
+        return self.windower.query(state["windows"], records, now, flush)
+
     def add_lines(
-        self, state: dict[str, Any], records: Sequence[LogRecord], rejected: int, flush: bool, now: float | None = None
-    ) -> tuple[list[LogSequence], dict[str, Any]]:
-        """Windows completed by ``records`` arriving at wall-clock time ``now`` (all open ones when ``flush``) and
-        the advanced document."""
-        windows, window_state = self.windower.push(state["windows"], records, now)
+        self,
+        state: dict[str, Any],
+        loaded: dict[str, dict[str, Any]],
+        records: Sequence[LogRecord],
+        rejected: int,
+        flush: bool,
+        now: float | None = None,
+    ) -> tuple[list[LogSequence], dict[str, Any], WindowWrite]:
+        """Windows completed by ``records`` arriving at wall-clock time ``now`` (all open ones when ``flush``), the
+        advanced document, and the stored open windows to write: ``loaded`` holds those ``window_query`` selected;
+        the document keeps only their count."""
+        window_state = state["windows"]
+        if window_state:  # a new tenant's is empty, and so are its stored windows
+            window_state = {**window_state, "sessions": _merged(window_state, loaded)}
+        windows, window_state = self.windower.push(window_state, records, now)
         if flush:
             closing, window_state = self.windower.flush(window_state)
             windows += closing
+        sessions = window_state.get("sessions", {})
+        write = WindowWrite(
+            put={window: row for window, row in sessions.items() if loaded.get(window) != row},
+            delete=tuple(window for window in loaded if window not in sessions),
+        )
         counts = dict(state["counts"])
         counts["lines"] += len(records)
         counts["rejected_lines"] += rejected
-        return windows, {**state, "windows": window_state, "counts": counts}
+        return windows, {**state, "windows": {**window_state, "sessions": {}}, "counts": counts}, write
 
     def decide(self, state: dict[str, Any], scores: Sequence[float]) -> tuple[list[Decision], dict[str, Any]]:
         """Each score judged against the tenant's threshold in order (learning from it), and the new document."""
@@ -89,6 +111,17 @@ class TenantStream:
         counts["windows"] += len(decisions)
         counts["anomalous"] += sum(d.anomalous for d in decisions)
         return decisions, {**state, "threshold": self._changed_fields(policy.state_dict()), "counts": counts}
+
+    def provisional(self, before: dict[str, Any], write: WindowWrite, min_events: int) -> list[LogSequence]:
+        """The open sessions that ``add_lines`` on document ``before`` (giving ``write``) added events to and that
+        hold at least ``min_events``: their windows so far, to score provisionally."""
+        return self.windower.so_far(dict(write.put), before["windows"].get("lines", 0), min_events)
+
+    def judge(self, state: dict[str, Any], scores: Sequence[float]) -> list[Decision]:
+        """Each score judged against the tenant's current threshold, which does not learn from them (provisional
+        scores of unfinished windows live on another scale than those it follows)."""
+        policy = self._policy(state)
+        return [policy.judge(score) for score in scores]
 
     def committed(self, state: dict[str, Any], key: str) -> tuple[int, int] | None:
         """(seq of the first logged decision, how many) of the committed request with idempotency ``key``, or None
@@ -163,6 +196,15 @@ def check_idempotency_key(key: str | None) -> str | None:
     if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
         raise BadInputError(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable ASCII characters, got {key[:80]!r}")
     return key
+
+
+def _merged(window_state: dict[str, Any], loaded: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The sessions a push works on: ``loaded`` rows and any the document itself still holds (written before
+    sessions were stored apart); BadInputError when the document's sessions are not an object."""
+    held = window_state.get("sessions", {})
+    if not isinstance(held, dict):
+        raise BadInputError("stream state is malformed: 'sessions' must be a JSON object")
+    return {**loaded, **held}
 
 
 def _finite(value: float) -> float | None:

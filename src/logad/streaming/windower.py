@@ -17,8 +17,12 @@ from logad.config import require_positive, require_range
 from logad.data.types import LogRecord, LogSequence
 from logad.data.windows import WindowSpec, build_window, span_id, truncate_window
 from logad.errors import BadInputError
+from logad.state.open_windows import WindowQuery
 from logad.streaming.state import Event, OpenSession, StreamState
 
+# Stored sessions are selected by time bounds with this much to spare, so rounding never leaves out one that the
+# exact idleness check closes (those selected but not idle stay open, unchanged).
+_SLACK_SECONDS = 1.0
 Step = Callable[[StreamState, LogRecord, list[LogSequence]], None]
 
 
@@ -56,6 +60,9 @@ class StreamWindower:
     more than ``max_open_windows``, the least recently touched closes first. A session that a record touches is
     checked for idleness first; the others at the end of each request. With ``session_idle_wall_seconds``, a
     session whose last event arrived that long before ``now`` (the wall clock a push is given) is idle too.
+
+    A state may hold only some of its open sessions (``query`` says which a push needs), so a served tenant's
+    request costs what it touches, not what the tenant holds open.
     """
 
     def __init__(self, spec: WindowSpec, config: StreamConfig, max_len: int | None = None) -> None:
@@ -82,17 +89,51 @@ class StreamWindower:
                 self._close(windows, session_id, current.sessions.pop(session_id))
         return windows, current.dump()
 
-    def wall_idle(self, state: dict[str, Any], now: float) -> bool:
-        """Whether a session of ``state`` has had no event arrive for ``session_idle_wall_seconds`` at ``now``."""
+    def query(
+        self, state: dict[str, Any], records: Sequence[LogRecord], now: float | None = None, flush: bool = False
+    ) -> WindowQuery:
+        """The stored sessions that ``push`` (then ``flush`` when asked) of ``records`` onto ``state`` may read: those
+        the records name, those that may be idle once they are in, and the least recently touched ones the records
+        may evict. Loaded into ``state["sessions"]``, they give the windows and state a fully loaded state gives."""
+        if self.spec.kind != "session":
+            return WindowQuery()
+        if flush:
+            return WindowQuery(every=True)
+        current = StreamState.load(state, str(self.spec))
+        named = [session_id for record in records for session_id in set(self._pattern.findall(record.content))]
+        stamps = [record.timestamp for record in records if record.timestamp is not None]
+        clock = max([*stamps, *([] if current.clock is None else [current.clock])], default=None)
+        config = self.config
+        wall = config.session_idle_wall_seconds
+        return WindowQuery(
+            ids=tuple(dict.fromkeys(named)),
+            last_up_to=None if clock is None else clock - config.session_idle_seconds + _SLACK_SECONDS,
+            seen_up_to=current.lines + len(records) - config.session_idle_lines,
+            wall_up_to=None if wall is None or now is None else now - wall + _SLACK_SECONDS,
+            oldest=max(0, current.open + len(named) - config.max_open_windows + 1),
+        )
+
+    def wall_query(self, now: float) -> WindowQuery | None:
+        """The stored sessions that may have had no event arrive for ``session_idle_wall_seconds`` at ``now``; None
+        when wall-clock idleness is off."""
         limit = self.config.session_idle_wall_seconds
         if limit is None or self.spec.kind != "session":
-            return False
-        sessions = state.get("sessions", {}) if isinstance(state, dict) else {}
-        return any(entry.get("wall") is not None and now - entry["wall"] >= limit for entry in sessions.values())
+            return None
+        return WindowQuery(wall_up_to=now - limit + _SLACK_SECONDS)
+
+    def wall_idle(self, sessions: dict[str, dict[str, Any]], now: float) -> bool:
+        """Whether one of ``sessions`` (stored rows) has had no event arrive for ``session_idle_wall_seconds``."""
+        limit = self.config.session_idle_wall_seconds
+        return limit is not None and any(
+            entry.get("wall") is not None and now - entry["wall"] >= limit for entry in sessions.values()
+        )
 
     def flush(self, state: dict[str, Any]) -> tuple[list[LogSequence], dict[str, Any]]:
-        """Every open window (sessions by first event), for a stream that ended; line numbers go on after it."""
+        """Every open window (sessions by first event), for a stream that ended; line numbers go on after it.
+        ``state`` must hold every open session (see ``query``)."""
         current = self._load(state)
+        if current.unloaded:
+            raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
         windows: list[LogSequence] = []
         for session_id, session in sorted(current.sessions.items(), key=lambda item: item[1].order):
             self._close(windows, session_id, session)
@@ -102,10 +143,19 @@ class StreamWindower:
         current.sessions, current.covered, current.skip, current.start = {}, current.lines, 0, None
         return windows, current.dump()
 
+    def so_far(self, sessions: dict[str, dict[str, Any]], after_line: int, min_events: int) -> list[LogSequence]:
+        """The windows of ``sessions`` (stored rows) that got an event after line ``after_line`` and hold at least
+        ``min_events`` events, as far as they go: what provisional scores are computed on."""
+        return [
+            self._window(_window_id(session_id, row["part"]), row["order"], [tuple(event) for event in row["events"]])
+            for session_id, row in sessions.items()
+            if row["seen"] > after_line and len(row["events"]) >= min_events
+        ]
+
     def open_windows(self, state: dict[str, Any]) -> int:
-        """How many windows ``state`` holds open (sessions, or the one run of count/time windows)."""
+        """How many windows ``state`` holds open (sessions, loaded or not, or the one run of count/time windows)."""
         current = self._load(state)
-        return len(current.sessions) if self.spec.kind == "session" else int(bool(current.events))
+        return current.open if self.spec.kind == "session" else int(bool(current.events))
 
     def _load(self, state: dict[str, Any]) -> StreamState:
         current = StreamState.load(state, str(self.spec))
@@ -148,13 +198,13 @@ class StreamWindower:
 
     def _session_step(self, state: StreamState, record: LogRecord, windows: list[LogSequence]) -> None:
         """Add ``record`` to every session named in it, touching each (it becomes the most recent)."""
-        for session_id in dict.fromkeys(self._pattern.findall(record.content)):
+        for session_id in sorted(set(self._pattern.findall(record.content))):  # so touch order is (seen, id)
             session = state.sessions.pop(session_id, None)
             if session is not None and self._idle(state, session):
                 self._close(windows, session_id, session)
                 session = None
             if session is None:
-                while len(state.sessions) >= self.config.max_open_windows:
+                while state.open >= self.config.max_open_windows:
                     oldest = next(iter(state.sessions))
                     self._close(windows, oldest, state.sessions.pop(oldest))
                 session = OpenSession(order=state.lines, seen=state.lines, last=None)
@@ -178,8 +228,7 @@ class StreamWindower:
     def _close(self, windows: list[LogSequence], session_id: str, session: OpenSession) -> None:
         """Append the window of ``session`` to ``windows`` unless it is empty."""
         if session.events:
-            window_id = session_id if session.part == 1 else f"{session_id}#{session.part}"
-            windows.append(self._window(window_id, session.order, session.events))
+            windows.append(self._window(_window_id(session_id, session.part), session.order, session.events))
 
     def _run(self, events: Iterable[Event], last: int) -> LogSequence:
         """The ``lines-A-B`` window of a run of consecutive events ending at line ``last``."""
@@ -190,6 +239,10 @@ class StreamWindower:
         # build_window reads only the first member's line number: the others matter for ``lines-A-B`` ids only.
         members = [LogRecord(first + i, content, stamp, label) for i, (content, stamp, label) in enumerate(events)]
         return truncate_window(build_window(window_id or span_id(members), members, None), self.max_len)
+
+
+def _window_id(session_id: str, part: int) -> str:
+    return session_id if part == 1 else f"{session_id}#{part}"
 
 
 def _event(record: LogRecord) -> Event:

@@ -134,13 +134,18 @@ class ThresholdPolicy(ABC):
 
     def update(self, score: float) -> Decision:
         """Decide on ``score`` with the current threshold, then learn from it (non-finite scores are skipped)."""
+        decision = self.judge(score)
+        if decision.valid:
+            self._observe(decision.score)
+        return decision
+
+    def judge(self, score: float) -> Decision:
+        """Decide on ``score`` with the current threshold without learning from it (a provisional score)."""
         score = float(score)
         threshold = self.threshold()
         if not math.isfinite(score):
             return Decision(score, threshold, anomalous=False, valid=False)
-        anomalous = score > threshold
-        self._observe(score)
-        return Decision(score, threshold, anomalous=anomalous, valid=True)
+        return Decision(score, threshold, anomalous=score > threshold, valid=True)
 
     def threshold(self) -> float:
         """The threshold the next score is compared with: the base threshold as the verdicts move it."""

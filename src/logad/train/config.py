@@ -19,7 +19,10 @@ class TrainConfig:
     ``validation_fraction`` is the share of the training part held out for early stopping and threshold
     choice. ``unsupervised_train_on``: "normal" trains unsupervised detectors on windows not labelled
     anomalous (as DeepLog/LogBERT do), "all" on every training window. ``seed`` is the run's seed: it becomes
-    the detector's ``seed`` unless ``detector`` sets one.
+    the detector's ``seed`` unless ``detector`` sets one. ``prefix_events``: for each N, the first N events of every
+    training window longer than N that is not labelled anomalous are trained on too, as normal windows, so that the
+    model knows what an unfinished normal session looks like and its provisional scores of open sessions (served
+    with ``provisional``) do not flood with false alarms; thresholds stay fitted on whole validation windows.
     """
 
     detector: dict[str, Any] = field(default_factory=dict)
@@ -31,9 +34,13 @@ class TrainConfig:
     score_batch_size: int = 512
     threshold: ThresholdConfig = field(default_factory=ThresholdConfig)
     seed: int = 0
+    prefix_events: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError(f"validation_fraction must be in [0, 1), not {self.validation_fraction}")
         if self.unsupervised_train_on not in ("normal", "all"):
             raise ValueError(f"unsupervised_train_on must be 'normal' or 'all', not {self.unsupervised_train_on!r}")
+        self.prefix_events = tuple(self.prefix_events)
+        if not all(type(n) is int and n >= 1 for n in self.prefix_events):
+            raise ValueError(f"prefix_events must be integers >= 1, not {list(self.prefix_events)}")

@@ -16,6 +16,7 @@ from logad.data.dataset import SESSIONS_FORMAT, DataSpec, load_windows
 from logad.data.prepared import read_source
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.types import LogSequence
+from logad.data.windows import window_prefix
 from logad.detectors.base import Detector, FitContext
 from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError, ConfigError
@@ -95,6 +96,7 @@ def _fit_and_measure(
     which only help to fit."""
     preprocessor = detector.preprocessor
     train = _training_windows(split.train, detector.supervised, config.unsupervised_train_on)
+    train += _normal_prefixes(train, config.prefix_events)
     started = time.perf_counter()
     messages = (msg for seq in train for msg in seq.messages)
     total = sum(len(seq) for seq in train)
@@ -158,6 +160,12 @@ def _training_windows(train: list[LogSequence], supervised: bool, unsupervised_o
     if not chosen:
         raise BadInputError("no training windows left after the split; use more data or a larger train fraction")
     return chosen
+
+
+def _normal_prefixes(train: list[LogSequence], lengths: tuple[int, ...]) -> list[LogSequence]:
+    """The first N events of each window longer than N not labelled anomalous, for each N in ``lengths``, labelled
+    as their window (normal, or unlabelled for unsupervised training)."""
+    return [window_prefix(seq, n) for n in lengths for seq in train if seq.label != 1 and len(seq) > n]
 
 
 def _split_counts(split: DataSplit, trained_on: int) -> dict[str, int]:

@@ -53,16 +53,19 @@ class Fitted:
         return float(self.manifest.metrics["train_seconds"])
 
 
-def model_dir(run: SuiteRun, contender: Contender, dataset: Dataset) -> Path:
-    """Where the cached model of ``contender`` on ``dataset`` lives."""
-    return run.out / "models" / slug(dataset.name) / slug(contender.name)
+def model_dir(run: SuiteRun, contender: Contender, dataset: Dataset, prefix_events: tuple[int, ...] = ()) -> Path:
+    """Where the cached model of ``contender`` on ``dataset`` (trained on ``prefix_events`` prefixes too) lives."""
+    suffix = "+prefixes-" + "-".join(map(str, prefix_events)) if prefix_events else ""
+    return run.out / "models" / slug(dataset.name) / (slug(contender.name) + suffix)
 
 
-def fit(run: SuiteRun, contender: Contender, dataset: Dataset) -> Fitted:
-    """The cached model of ``contender`` on ``dataset``, trained (through `logad train`'s runner) when missing or
-    stale."""
-    out = model_dir(run, contender, dataset)
-    config = contender.train_config(run.preset, run.seed)
+def fit(run: SuiteRun, contender: Contender, dataset: Dataset, prefix_events: tuple[int, ...] = ()) -> Fitted:
+    """The cached model of ``contender`` on ``dataset`` (trained on prefixes of its normal training windows too,
+    see ``TrainConfig.prefix_events``), trained (through `logad train`'s runner) when missing or stale."""
+    out = model_dir(run, contender, dataset, prefix_events)
+    config = dataclasses.replace(
+        contender.train_config(run.preset, run.seed), prefix_events=prefix_events, threshold=run.threshold
+    )
     cls = get_detector_class(contender.detector)
     detector_config = config_to_dict(detector_config_for(cls, config.preset, config.detector, config.seed))
     key = _key(contender, dataset, config)
@@ -91,11 +94,13 @@ def fitted_models(run: SuiteRun, dataset: Dataset, notes: list[str]) -> Iterator
             yield fitted
 
 
-def try_fit(run: SuiteRun, contender: Contender, dataset: Dataset, notes: list[str]) -> Fitted | None:
+def try_fit(
+    run: SuiteRun, contender: Contender, dataset: Dataset, notes: list[str], prefix_events: tuple[int, ...] = ()
+) -> Fitted | None:
     """``fit``, or None with a line in ``notes`` when the contender cannot train on this dataset (a missing extra,
     training windows of one class only)."""
     try:
-        return fit(run, contender, dataset)
+        return fit(run, contender, dataset, prefix_events)
     except LogadError as exc:
         notes.append(f"{contender.name} on {dataset.name}: not measured ({exc})")
         return None
@@ -112,9 +117,12 @@ def loaded(fitted: Fitted) -> Iterator[LoadedModel]:
 
 
 def _key(contender: Contender, dataset: Dataset, config: TrainConfig) -> dict[str, Any]:
+    train = _without_thresholds(config_to_dict(dataclasses.replace(config, detector={})))
+    if not config.prefix_events:  # as keys written before the field existed: those models stay valid
+        del train["prefix_events"]
     return {
         "detector": contender.detector,
-        "train": _without_thresholds(config_to_dict(dataclasses.replace(config, detector={}))),
+        "train": train,
         "data": {
             "logs": _digest(Path(dataset.logs)),
             "labels": _digest(Path(dataset.labels)) if dataset.labels else None,
