@@ -1,4 +1,5 @@
-"""The fitted-model cache: trained once, reused while the request matches, trained again when it does not."""
+"""The fitted-model cache: trained once, reused while the request matches, trained again when it does not (reuse
+of the suite run's models is tested beside the suite's other tests, in test_suite_scenarios.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import shutil
 from suite_helpers import TINY_DEEPLOG, new_run
 
 from logad.artifact import MANIFEST
-from logad.bench.scenarios.unstable import unstable
 from logad.bench.suite.contenders import CONTENDERS, Contender
 from logad.bench.suite.models import KEY_FILE, fit, model_dir
 
@@ -48,13 +48,6 @@ def test_retrain_trains_each_model_once_per_run(tmp_path, synth_sessions):
     assert fit(run, deeplog, synth_sessions).trained
     assert not fit(run, deeplog, synth_sessions).trained
     assert run.fresh == {model_dir(run, deeplog, synth_sessions)}
-
-
-def test_scenarios_after_the_suite_reuse_its_models(suite_run, synth_sessions, suite_contenders):
-    out, _ = suite_run
-    run = new_run(out, synth_sessions, suite_contenders)
-    result = unstable(run)
-    assert run.fresh == set() and len(result.rows) == 4 * len(suite_contenders)
 
 
 def test_a_model_whose_thresholds_are_outdated_is_reused_with_its_thresholds_fitted_again(tmp_path, synth_sessions):

@@ -1,27 +1,39 @@
 """Each suite scenario on tiny synthetic data: the expected columns, plausible values, and that each really used
-the windows it claims (mutated, unseen-template, cut, drifted)."""
+the windows it claims (mutated, unseen-template, cut, drifted); then the suite's combined result and its HTML
+report, and scenarios run after the suite reusing its models. Every test of the one suite run is in this file, so
+that it is run once (xdist gives a worker whole files, and each worker would run its own)."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 
 import numpy as np
 import pytest
 from suite_helpers import BLOCKS, new_run, saved, saved_arrays
 
+from logad.bench.common import slug
+from logad.bench.html_report import FIGURES, REPORT, write_html_report
 from logad.bench.scenarios.few_labels import FRACTIONS
-from logad.bench.scenarios.partial import FIRST_EVENTS
+from logad.bench.scenarios.partial import COMPLETE, FIRST_EVENTS
+from logad.bench.scenarios.serve import PACED_SHARE, RUNS, served_load
 from logad.bench.scenarios.unseen_templates import unseen_subset
-from logad.bench.scenarios.unstable import RATES
+from logad.bench.scenarios.unstable import RATES, unstable
 from logad.bench.suite import arrays
 from logad.bench.suite.data import drift_time, kept_label_indices, label_subset, split_of, windows_of
 from logad.bench.suite.evaluate import METRIC_COLUMNS
+from logad.bench.suite.run import SUITE_SCENARIOS
 from logad.bench.transforms import partial
+from logad.cli import main
 from logad.eval.scoring import labels_of
 from logad.eval.streaming import stream_metrics
 from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
 from logad.threshold import KINDS
 from logad.train.config import TrainConfig
+
+FIGURE_KINDS = [spec.kind for spec in FIGURES]
+FIGURE = re.compile(r'<figure data-kind="([^"]+)"><img alt="[^"]*" src="data:image/png;base64,[A-Za-z0-9+/=]+">')
 
 
 @pytest.fixture(scope="module")
@@ -162,15 +174,24 @@ def test_contamination_compares_clean_and_contaminated_unsupervised_thresholds(o
         assert row["f1 change"] == pytest.approx(row["contaminated f1"] - row["clean f1"])
 
 
-def test_partial_rows_score_windows_cut_to_their_first_events(out, synth_sessions, suite_contenders):
+def test_partial_rows_score_cut_windows_of_models_trained_with_and_without_prefixes(
+    out, synth_sessions, suite_contenders
+):
     payload = saved(out, "partial")
     test = split_of(synth_sessions).test
-    assert len(payload["rows"]) == len(FIRST_EVENTS) * len(suite_contenders)
+    cuts = [COMPLETE, *map(str, FIRST_EVENTS)]
+    assert len(payload["rows"]) == 2 * len(cuts) * len(suite_contenders)
     for row in payload["rows"]:
-        n = row["first events"]
-        assert n in FIRST_EVENTS and row["mean length"] <= n
-        assert row["mean length"] == pytest.approx(np.mean([len(w) for w in partial(test, n)]))
-    assert _in_unit_range(payload["rows"], METRIC_COLUMNS)
+        cut = row["first events"]
+        windows = test if cut == COMPLETE else partial(test, int(cut))
+        assert row["mean length"] == pytest.approx(np.mean([len(w) for w in windows]), abs=0.051)  # rounded to 0.1
+        assert row["FA/1000"] == pytest.approx(1000 * row["false alarms"] / len(windows), abs=0.01)
+    for contender in _names(suite_contenders):
+        trained = {row["trained on"] for row in payload["rows"] if row["contender"] == contender}
+        assert trained == {"whole sessions", "+ prefixes 5/10/20"}
+    models = out / "models" / slug(synth_sessions.name)
+    assert {path.name for path in models.iterdir()} >= {f"{slug(c)}+prefixes-5-10-20" for c in _names(suite_contenders)}
+    assert _in_unit_range(payload["rows"], ["f1", "roc_auc"])
 
 
 def test_speed_rows_have_rates_and_memory(out, suite_contenders):
@@ -182,3 +203,97 @@ def test_speed_rows_have_rates_and_memory(out, suite_contenders):
         # Served: every request answered, raw lines in, closed windows out.
         assert row["served errors"] == 0 and row["served lines/s"] > row["served windows/s"] > 0
         assert row["served p99 ms"] >= row["served p50 ms"] > 0
+
+
+def test_serve_runs_the_suite_model_behind_real_servers(out, synth_sessions, suite_contenders):
+    tree = [c for c in suite_contenders if c.name == "decision-tree"]
+    result = served_load(new_run(out, synth_sessions, tree), 1_500, 60.0)
+    assert [(row["tenants"], row["provisional"]) for row in result.rows] == [(r.tenants, r.provisional) for r in RUNS]
+    for row in result.rows:
+        assert row["contender"] == "decision-tree" and row["errors"] == 0 and row["lines"] == 1_500
+        assert 0 < row["p50 ms"] <= row["p99 ms"] and row["windows"] > 0 and row["flush p99 ms"] > 0
+    plain, early = result.rows[:2]  # 1 tenant without, then with provisional decisions after 5 events
+    assert early["decided before flush"] > plain["decided before flush"]
+    assert early["first decision p50 lines"] < plain["first decision p50 lines"]
+    unpaced, paced = result.rows[-2:]
+    assert paced["offered req/s"] == pytest.approx(PACED_SHARE * unpaced["requests"] / unpaced["seconds"], rel=0.01)
+    assert paced["seconds"] >= (paced["requests"] - paced["tenants"] - 1) / paced["offered req/s"] * 0.9
+    assert (out / "serve" / "latency.png").stat().st_size > 10_000
+
+
+# ---- the combined result and the HTML report: written by the suite, rebuilt from the saved files ----------------
+
+
+def _figure_kinds(text: str) -> list[str]:
+    return FIGURE.findall(text)
+
+
+def test_the_suite_writes_every_scenario_and_a_combined_result(suite_run):
+    out, result = suite_run
+    assert [row["scenario"] for row in result.rows] == list(SUITE_SCENARIOS)
+    assert all(row["rows"] > 0 and row["seconds"] >= 0 for row in result.rows)
+    for name in SUITE_SCENARIOS:
+        assert (out / f"{name}.json").is_file() and (out / f"{name}.md").is_file()
+        assert f"### {json.loads((out / f'{name}.json').read_text())['title']}" in "\n".join(result.notes)
+    assert {p.name for p in out.glob("*.npz")} == {"standard.npz", "drift.npz"}
+    assert set(result.meta["scenarios"]) == set(SUITE_SCENARIOS) and result.meta["trained"]
+
+
+def test_the_html_report_holds_one_image_per_figure_kind_and_every_table(suite_run):
+    out, _ = suite_run
+    text = (out / REPORT).read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert _figure_kinds(text) == FIGURE_KINDS and text.count("<img") == len(FIGURE_KINDS)
+    assert all(f'<section id="{name}">' in text for name in SUITE_SCENARIOS)
+    assert text.count("<table>") == len(SUITE_SCENARIOS)
+
+
+def test_logad_bench_report_rebuilds_the_page_from_saved_results(suite_run, tmp_path, capsys):
+    out, _ = suite_run
+    copy = tmp_path / "bench"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("models", "data", REPORT))
+    assert main(["bench", "report", "--out", str(copy)]) == 0
+    assert _figure_kinds((copy / REPORT).read_text()) == FIGURE_KINDS
+    sections = json.loads((copy / "report.json").read_text())["rows"]
+    assert all(section["included"] for section in sections)
+    assert "report.html" in capsys.readouterr().out
+
+
+def test_a_report_from_partial_results_leaves_out_what_is_missing(suite_run, tmp_path):
+    out, _ = suite_run
+    shutil.copy(out / "drift.json", tmp_path / "drift.json")
+    shutil.copy(out / "unstable.json", tmp_path / "unstable.json")
+    path, sections = write_html_report(tmp_path)
+    text = path.read_text()
+    assert _figure_kinds(text) == [] and "Not run yet: standard, contamination, few-labels" in text
+    assert {s.name: s.included for s in sections} == {
+        **{f"figure: {kind}": False for kind in FIGURE_KINDS},
+        "table: unstable": True,
+        "table: drift": True,
+    }
+
+
+def test_unknown_contenders_are_a_clear_cli_error(tmp_path, capsys):
+    assert main(["bench", "standard", "--data", str(tmp_path), "--out", str(tmp_path), "--detectors", "nope"]) == 2
+    assert "unknown contender(s) nope" in capsys.readouterr().err
+
+
+def test_a_threshold_trace_below_every_score_is_still_drawn(suite_run, tmp_path):
+    """A threshold may be -inf (an operator's verdict asking for every window); the drift figures leave it out of
+    their axis range instead of failing."""
+    out, _ = suite_run
+    shutil.copy(out / "drift.json", tmp_path / "drift.json")
+    with np.load(out / "drift.npz") as data:
+        saved = dict(data)
+    trace = next(key for key in saved if "/threshold/" in key)
+    saved[trace] = np.full_like(saved[trace], -np.inf)
+    np.savez(tmp_path / "drift.npz", **saved)
+    path, _ = write_html_report(tmp_path)
+    assert f"drift-{trace.split('/')[1]}" in _figure_kinds(path.read_text())
+
+
+def test_scenarios_after_the_suite_reuse_its_models(suite_run, synth_sessions, suite_contenders):
+    out, _ = suite_run
+    run = new_run(out, synth_sessions, suite_contenders)
+    result = unstable(run)
+    assert run.fresh == set() and len(result.rows) == 4 * len(suite_contenders)

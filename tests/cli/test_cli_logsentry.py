@@ -1,4 +1,8 @@
-"""`logad train --detector logsentry`, evaluate, detect and `logad kb build|info|drop` as separate processes."""
+"""`logad train --detector logsentry`, evaluate, detect and `logad kb build|info|drop` as separate processes.
+
+Training, evaluate and one `kb build` run as processes of their own (what one process wrote, another loads); detect
+and the other kb commands run the same `main` in this process (each call loads the artifact and opens the knowledge
+base anew, as a process would), which spares the ~15 s of imports a process costs."""
 
 from __future__ import annotations
 
@@ -25,6 +29,15 @@ def synth_tenants(tmp_path_factory):
         == 0
     )
     return out
+
+
+def in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """`logad ARGS` through ``main`` in this process: exit code, stdout, stderr (an uncaught error fails the test,
+    as a traceback would)."""
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def data_args(folder) -> list[str]:
@@ -78,7 +91,7 @@ def test_train_writes_one_artifact_with_encoders_heads_kb_and_threshold(trained)
     assert 0.0 <= printed["f1"] <= 1.0 and printed["tp"] + printed["fn"] > 0
 
 
-def test_evaluate_and_detect_load_the_artifact(trained, synth_tenants):
+def test_evaluate_and_detect_load_the_artifact(trained, synth_tenants, capsys):
     model, printed = trained
     evaluated = logad(
         "evaluate",
@@ -96,14 +109,18 @@ def test_evaluate_and_detect_load_the_artifact(trained, synth_tenants):
     # similarity ties arbitrarily, so the k-NN vote may differ slightly; exact round trips are in the detector tests.
     assert metrics["tp"] + metrics["fn"] == printed["tp"] + printed["fn"]
     assert abs(metrics["f1"] - printed["f1"]) <= 0.2
-    detected = logad("detect", "--model", str(model), "--logs", str(synth_tenants / "tenant-0" / "HDFS.log"))
-    assert detected.returncode == 0, detected.stderr[-2000:]
-    assert all(json.loads(line)["anomalous"] for line in detected.stdout.splitlines())
+    code, detected, err = in_process(
+        capsys, "detect", "--model", str(model), "--logs", str(synth_tenants / "tenant-0" / "HDFS.log")
+    )
+    assert code == 0, err[-2000:]
+    assert all(json.loads(line)["anomalous"] for line in detected.splitlines())
 
 
-def test_kb_build_is_idempotent_per_tenant_and_info_and_drop_work(trained, synth_tenants):
+def test_kb_build_is_idempotent_per_tenant_and_info_and_drop_work(trained, synth_tenants, capsys):
     model, _ = trained
-    before = json.loads(logad("kb", "info", "--model", str(model)).stdout)
+    code, out, _ = in_process(capsys, "kb", "info", "--model", str(model))
+    assert code == 0
+    before = json.loads(out)
     assert list(before["tenants"]) == ["tenant-0"]
     args = [
         "kb",
@@ -115,23 +132,28 @@ def test_kb_build_is_idempotent_per_tenant_and_info_and_drop_work(trained, synth
         "tenant-1",
         "--quiet",
     ]
-    first, second = logad(*args), logad(*args)
+    first = logad(*args)  # a process of its own; the second build, here, replaces what it wrote
     assert first.returncode == 0, first.stderr[-2000:]
-    assert json.loads(first.stdout)["tenant_rows"] == json.loads(second.stdout)["tenant_rows"] > 0
-    info = json.loads(logad("kb", "info", "--model", str(model)).stdout)
+    code, second, err = in_process(capsys, *args)
+    assert code == 0, err[-2000:]
+    assert json.loads(first.stdout)["tenant_rows"] == json.loads(second)["tenant_rows"] > 0
+    info = json.loads(in_process(capsys, "kb", "info", "--model", str(model))[1])
     assert set(info["tenants"]) == {"tenant-0", "tenant-1"}
     assert info["tenants"]["tenant-0"] == before["tenants"]["tenant-0"]
-    dropped = json.loads(logad("kb", "drop", "--model", str(model), "--tenant", "tenant-1").stdout)
+    dropped = json.loads(in_process(capsys, "kb", "drop", "--model", str(model), "--tenant", "tenant-1")[1])
     assert dropped["removed"] == info["tenants"]["tenant-1"]["rows"]
-    assert list(json.loads(logad("kb", "info", "--model", str(model)).stdout)["tenants"]) == ["tenant-0"]
+    assert list(json.loads(in_process(capsys, "kb", "info", "--model", str(model))[1])["tenants"]) == ["tenant-0"]
 
 
-def test_kb_commands_reject_models_without_a_knowledge_base_and_bad_tenants(trained, synth_tenants, tmp_path):
+def test_kb_commands_reject_models_without_a_knowledge_base_and_bad_tenants(trained, synth_tenants, tmp_path, capsys):
     model, _ = trained
-    bad = logad("kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", 'x" or 1')
-    assert bad.returncode == 2 and "tenant" in bad.stderr and "Traceback" not in bad.stderr
+    bad = in_process(
+        capsys, "kb", "build", "--model", str(model), *data_args(synth_tenants / "tenant-1"), "--tenant", 'x" or 1'
+    )
+    assert bad[0] == 2 and "tenant" in bad[2] and "Traceback" not in bad[2]
     baseline = tmp_path / "baseline"
-    trained_baseline = logad(
+    trained_baseline = in_process(
+        capsys,
         "train",
         "--detector",
         "baseline",
@@ -142,6 +164,6 @@ def test_kb_commands_reject_models_without_a_knowledge_base_and_bad_tenants(trai
         str(baseline),
         "--quiet",
     )
-    assert trained_baseline.returncode == 0
-    refused = logad("kb", "info", "--model", str(baseline))
-    assert refused.returncode == 2 and "has no knowledge base" in refused.stderr
+    assert trained_baseline[0] == 0
+    refused = in_process(capsys, "kb", "info", "--model", str(baseline))
+    assert refused[0] == 2 and "has no knowledge base" in refused[2]

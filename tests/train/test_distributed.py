@@ -1,8 +1,12 @@
 """Distributed training on this CPU: a real 2-process run (torchrun, DDP over gloo) against the 1-process run,
-and a run killed mid-training that resumes from its last finished epoch."""
+and a run killed mid-training that resumes from its last finished epoch. The one DDP run of the tiny detector (a
+module fixture) is both the 2-process side of that comparison and the DeepSpeed runs' reference. Training runs in
+processes of its own; the saved artifacts are evaluated and scored through `main` in this process (``_cli``)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -58,32 +62,47 @@ def _train(launcher: list[str], synth: list[str], out: Path, *extra: str) -> sub
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=ENV)
 
 
+def _cli(*args: str) -> str:
+    """What `logad ARGS` prints, run through ``main`` in this process (no ~15 s of imports per process)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(list(args)) == 0
+    return printed.getvalue()
+
+
 def _history(out: Path) -> list[dict]:
     return json.loads((out / "model" / "bertloganom.json").read_text())["history"]
 
 
-def test_two_processes_learn_like_one_and_only_rank_0_writes(synth, tmp_path):
+@pytest.fixture(scope="module")
+def ddp(synth, tmp_path_factory) -> tuple[Path, str]:
+    """A 2-process DDP run (torchrun) of the tiny detector, its folder and what it printed: checked against the
+    1-process run, and the reference for the DeepSpeed runs."""
+    out = tmp_path_factory.mktemp("ddp")
+    done = _train(_torchrun(), synth, out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done.stdout
+
+
+@pytest.fixture(scope="module")
+def ddp_run(ddp) -> Path:
+    return ddp[0]
+
+
+def test_two_processes_learn_like_one_and_only_rank_0_writes(synth, ddp, tmp_path):
     one = _train([sys.executable, "-m", "logad"], synth, tmp_path / "one")
     assert one.returncode == 0, one.stderr[-2000:]
-    two = _train(_torchrun(), synth, tmp_path / "two")
-    assert two.returncode == 0, two.stderr[-3000:]
-    assert len(two.stdout.strip().splitlines()) == 1  # one report, from rank 0
-    single, double = _history(tmp_path / "one"), _history(tmp_path / "two")
+    two, printed = ddp
+    assert len(printed.strip().splitlines()) == 1  # one report, from rank 0
+    single, double = _history(tmp_path / "one"), _history(two)
     assert [h["epoch"] for h in single] == [h["epoch"] for h in double] and single[0]["examples"] == double[0][
         "examples"
     ]
     for a, b in zip(single, double, strict=True):  # same global batches; masks and dropout are drawn per rank
         assert b["loss"] == pytest.approx(a["loss"], rel=0.15)
     assert single[-1]["loss"] < single[0]["loss"] and double[-1]["loss"] < double[0]["loss"]
-    evaluated = subprocess.run(
-        [sys.executable, "-m", "logad", "evaluate", "--model", str(tmp_path / "two"), *synth, "--json", "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=ENV,
-    )
-    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
-    assert 0.0 <= json.loads(evaluated.stdout)["roc_auc"] <= 1.0
+    evaluated = _cli("evaluate", "--model", str(two), *synth, "--json", "--quiet")
+    assert 0.0 <= json.loads(evaluated)["roc_auc"] <= 1.0
 
 
 def test_a_killed_run_resumes_after_its_last_finished_epoch(synth, tmp_path):
@@ -107,17 +126,8 @@ def test_a_killed_run_resumes_after_its_last_finished_epoch(synth, tmp_path):
     assert history[: saved["epoch"]] == saved["history"]  # finished epochs were kept, not trained again
 
 
-@pytest.fixture(scope="module")
-def ddp_run(synth, tmp_path_factory) -> Path:
-    """A 2-process DDP run of the tiny detector: the reference for the DeepSpeed runs."""
-    out = tmp_path_factory.mktemp("ddp")
-    ddp = _train(_torchrun(), synth, out)
-    assert ddp.returncode == 0, ddp.stderr[-3000:]
-    return out
-
-
-def _accelerate_deepspeed(config: str) -> list[str]:
-    """accelerate launch with DeepSpeed and one of the shipped configs, 2 processes on loopback."""
+def _accelerate_deepspeed(config: str, processes: int = 2) -> list[str]:
+    """accelerate launch with DeepSpeed and one of the shipped configs, ``processes`` processes on loopback."""
     from logad.train.distributed import deepspeed_config
 
     return [
@@ -128,7 +138,7 @@ def _accelerate_deepspeed(config: str) -> list[str]:
         "--deepspeed_config_file",
         str(deepspeed_config(config)),
         "--num_processes",
-        "2",
+        str(processes),
         "--num_machines",
         "1",
         "--main_process_ip",
@@ -147,19 +157,19 @@ def _accelerate_deepspeed(config: str) -> list[str]:
 
 def _detect(model: Path, synth: list[str]) -> list[float]:
     """Scores of the synthetic log's windows through ``logad detect`` with the saved artifact."""
-    detected = subprocess.run(
-        [sys.executable, "-m", "logad", "detect", "--model", str(model), *synth[:2], "--all"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=ENV,
-    )
-    assert detected.returncode == 0, detected.stderr[-2000:]
-    return [json.loads(line)["score"] for line in detected.stdout.splitlines()]
+    return [
+        json.loads(line)["score"] for line in _cli("detect", "--model", str(model), *synth[:2], "--all").splitlines()
+    ]
+
+
+@pytest.fixture(scope="module")
+def ddp_scores(ddp_run, synth) -> list[float]:
+    """The DDP artifact's scores of the synthetic windows, detected once for both DeepSpeed configs."""
+    return _detect(ddp_run, synth)
 
 
 @pytest.mark.parametrize("config", ["zero2_offload", "zero3_offload"])
-def test_deepspeed_runs_on_gloo_learns_like_ddp_and_saves_whole_weights(config, synth, ddp_run, tmp_path):
+def test_deepspeed_runs_on_gloo_learns_like_ddp_and_saves_whole_weights(config, synth, ddp_run, ddp_scores, tmp_path):
     """ZeRO-2 partitions optimizer state and gradients, ZeRO-3 the weights too: neither changes the maths, so the
     losses equal DDP's; under ZeRO-3 the weights are gathered back after training, so rank 0 scores and saves the
     whole model (the artifact's scores equal the metrics it recorded and are not degenerate)."""
@@ -171,7 +181,7 @@ def test_deepspeed_runs_on_gloo_learns_like_ddp_and_saves_whole_weights(config, 
     for a, b in zip(_history(ddp_run), _history(tmp_path / config), strict=True):
         assert b["loss"] == pytest.approx(a["loss"], rel=1e-4)
     scores = _detect(tmp_path / config, synth)
-    assert scores == pytest.approx(_detect(ddp_run, synth), rel=1e-3, abs=1e-5)
+    assert scores == pytest.approx(ddp_scores, rel=1e-3, abs=1e-5)
 
 
 def test_logllm_stages_under_zero3_learn_like_ddp(synth, tiny_llama_dir, tiny_bert64_dir, tmp_path):
@@ -204,8 +214,8 @@ def test_logllm_stages_under_zero3_learn_like_ddp(synth, tiny_llama_dir, tiny_be
         assert b["loss"] == pytest.approx(a["loss"], rel=1e-5)
     assert _detect(tmp_path / "zero3", synth) == pytest.approx(_detect(tmp_path / "ddp", synth), abs=1e-4)
     nf4 = [*tiny, "--set", "detector.quantization=nf4"]
-    refused = subprocess.run(
-        [*runs["zero3"], "train", *nf4, *synth, "--out", str(tmp_path / "nf4")],
+    refused = subprocess.run(  # a refusal in every rank's fit: one process shows it
+        [*_accelerate_deepspeed("zero3", processes=1), "train", *nf4, *synth, "--out", str(tmp_path / "nf4")],
         capture_output=True,
         text=True,
         timeout=600,

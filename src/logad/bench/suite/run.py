@@ -13,6 +13,7 @@ from logad.bench.suite.contenders import CONTENDERS, Contender, select_contender
 from logad.bench.suite.data import DRIFT_BLOCKS, drift_dataset, standard_datasets
 from logad.data.shared import shared_data_dir
 from logad.errors import ConfigError
+from logad.threshold.config import ThresholdConfig
 
 SUITE_SCENARIOS = (
     "standard",
@@ -44,7 +45,8 @@ def drift_streams(names: str) -> tuple[str, ...]:
 class SuiteRun:
     """One run of suite scenarios. ``datasets`` are the standard ones, the first of them the session-window set
     that the single-dataset scenarios use; the synthetic drift log is generated under ``out`` on first use.
-    ``retrain`` trains every model again once in this run (``fresh`` holds those already trained)."""
+    ``retrain`` trains every model again once in this run (``fresh`` holds those already trained). ``threshold``
+    is every contender's threshold config (the default one unless a test asks for fewer DTPM steps)."""
 
     out: Path
     datasets: list[Dataset]
@@ -56,6 +58,7 @@ class SuiteRun:
     drift_streams: tuple[str, ...] = DRIFT_STREAMS
     show_progress: bool = False
     fresh: set[Path] = field(default_factory=set)
+    threshold: ThresholdConfig = field(default_factory=ThresholdConfig)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> SuiteRun:
