@@ -53,7 +53,7 @@ def test_a_partial_nested_section_keeps_the_defaults_other_fields():
 
 def test_preset_and_overrides_merge_nested_sections():
     from logad.detectors.logllm import LogLLMDetector
-    from logad.train.runner import detector_config_for
+    from logad.jobs.train import detector_config_for
 
     config = detector_config_for(LogLLMDetector, "cpu", {"llm_stage": {"max_examples": 16}})
     assert config.llm_stage.max_examples == 16 and config.llm_stage.lr == 5e-4  # lr from the preset
@@ -62,7 +62,7 @@ def test_preset_and_overrides_merge_nested_sections():
 
 def test_the_run_seed_seeds_the_detector_unless_its_config_sets_one():
     from logad.detectors.logsentry import LogSentryDetector
-    from logad.train.runner import detector_config_for
+    from logad.jobs.train import detector_config_for
 
     assert detector_config_for(LogSentryDetector, "cpu", {}, seed=3).seed == 3
     assert detector_config_for(LogSentryDetector, None, {"seed": 5}, seed=3).seed == 5

@@ -28,9 +28,9 @@ from logad.bench.transforms import partial
 from logad.cli import main
 from logad.eval.scoring import labels_of
 from logad.eval.streaming import stream_metrics
+from logad.jobs.train_config import TrainConfig
 from logad.parsing.preprocessor import UNKNOWN_ID, Preprocessor
 from logad.threshold import KINDS
-from logad.train.config import TrainConfig
 
 FIGURE_KINDS = [spec.kind for spec in FIGURES]
 FIGURE = re.compile(r'<figure data-kind="([^"]+)"><img alt="[^"]*" src="data:image/png;base64,[A-Za-z0-9+/=]+">')

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from logad.data.dataset import DataSpec
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.jobs.train import TrainRequest, train_model
+from logad.jobs.train_config import TrainConfig
 
 
 @dataclass

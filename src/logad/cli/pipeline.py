@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from logad.cli import main
 from logad.cli.common import note
 from logad.config import config_from_dict, load_config_file
 from logad.detectors.registry import available_detectors
@@ -94,6 +95,6 @@ def run_run_local(args: argparse.Namespace) -> int:
         params = PipelineParams(**given)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    record = run_local(args.detector, params, note)
+    record = run_local(args.detector, params, main, note)
     print(json.dumps({"detector": args.detector, "workdir": params.workdir, "steps": record}))
     return 0

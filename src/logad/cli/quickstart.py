@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from logad.artifact import read_manifest
+from logad.cli import main
 from logad.cli.common import note
 from logad.data.labels import load_session_labels
 from logad.data.synth import SynthConfig, generate
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         workdir=str(workdir),
         registry=str(args.out / "registry"),
     )
-    run_local(args.detector, params, note)
+    run_local(args.detector, params, main, note)
     manifest = read_manifest(model_dir)
     note(
         f"2/3 pipeline (prepare, train, evaluate, register) trained {manifest.model_version} on tenant-0 -> "

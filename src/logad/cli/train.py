@@ -12,8 +12,8 @@ from logad.cli.common import add_data_arguments, note, optional_text
 from logad.config import apply_overrides, config_from_dict, load_config_source
 from logad.data.dataset import DataSpec
 from logad.detectors.registry import available_detectors
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.jobs.train import TrainRequest, train_model
+from logad.jobs.train_config import TrainConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -81,7 +81,6 @@ class Preprocessor:
 
     def save(self, directory: Path) -> None:
         """Write ``config.json`` and ``templates.json`` into ``directory``."""
-        # imported here, not at the top: logad.artifact imports this module
         directory = Path(directory)
         write_json_atomic(directory / CONFIG_FILE, config_to_dict(self.config))
         self._store.save(directory / TEMPLATES_FILE)

@@ -72,7 +72,6 @@ class TemplateStore:
 
     def save(self, path: Path) -> None:
         """Write the store as JSON, atomically."""
-        # imported here, not at the top: logad.artifact imports logad.parsing
         content = self._content()
         write_json_atomic(Path(path), {"format": STORE_FORMAT, "version": _content_hash(content), **content})
 

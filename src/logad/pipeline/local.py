@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,13 @@ class PipelineStepFailed(LogadError):
     """A step exited with a non-zero status; later steps did not run."""
 
 
-def run_local(detector: str, params: PipelineParams, announce: Any = print) -> list[dict[str, Any]]:
-    """Run every step of ``detector``'s pipeline in order through the `logad` CLI; each step's standard output (its
-    JSON result) goes to ``<workdir>/logs/<step>.out``, and the record of what ran (step, command, status, seconds,
-    output) to ``<workdir>/pipeline.json`` after every step."""
-    from logad.cli import main
-
+def run_local(
+    detector: str, params: PipelineParams, run_command: Callable[[list[str]], int], announce: Any = print
+) -> list[dict[str, Any]]:
+    """Run every step of ``detector``'s pipeline in order through ``run_command`` (the `logad` CLI's ``main``: a
+    step's arguments in, its exit status out); each step's standard output (its JSON result) goes to
+    ``<workdir>/logs/<step>.out``, and the record of what ran (step, command, status, seconds, output) to
+    ``<workdir>/pipeline.json`` after every step."""
     values = params.values()
     record: list[dict[str, Any]] = []
     steps = pipeline_steps(detector)
@@ -34,7 +36,7 @@ def run_local(detector: str, params: PipelineParams, announce: Any = print) -> l
         output.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         with open(output, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-            status = main(command)
+            status = run_command(command)
         seconds = round(time.perf_counter() - started, 2)
         record.append(
             {"step": step.name, "command": command, "status": status, "seconds": seconds, "output": str(output)}

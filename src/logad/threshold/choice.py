@@ -2,7 +2,7 @@
 
 Each fitted kind is replayed from its fitted state over validation streams in time order (training fits the kinds
 on the earlier half of the validation windows and gives the later half here, so the choice is made out of sample:
-``logad.train.thresholds``):
+``logad.jobs.thresholds``):
 
 * ``stable``: the windows as they are;
 * ``level``: from the middle on, every score raised by ``LEVEL_SHIFT`` robust spreads of the normal scores (a

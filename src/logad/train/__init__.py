@@ -1,1 +1,2 @@
-"""Training: the run configuration and the runner that turns logs into a model artifact."""
+"""The training toolkit the detectors use: distributed runs (accelerate, DeepSpeed), ranks, epoch checkpoints and
+their resume state, loss history. The `logad train` job that drives the detectors is ``logad.jobs``."""

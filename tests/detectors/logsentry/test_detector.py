@@ -15,9 +15,9 @@ from logad.data.types import LogSequence
 from logad.detectors import FitContext
 from logad.detectors.logsentry import LogSentryConfig, LogSentryDetector
 from logad.errors import BadInputError, ConfigError
+from logad.jobs.train import detector_config_for
 from logad.kb import KBVersionError
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.runner import detector_config_for
 
 NORMAL = ["open file f{n}", "read 4096 bytes from f{n}", "close file f{n}"]
 ANOMALOUS = ["open file f{n}", "write failed on f{n} with error 5", "close file f{n}"]

@@ -13,9 +13,9 @@ from logad.bench.registry import BenchResult, register_scenario
 from logad.data.dataset import DataSpec
 from logad.data.shared import shared_data_dir
 from logad.data.synth import SynthConfig, generate
+from logad.jobs.train import TrainRequest, train_model
+from logad.jobs.train_config import TrainConfig
 from logad.threshold import KINDS
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
 
 SPLIT = "chrono:0.8"
 _COLUMNS = [

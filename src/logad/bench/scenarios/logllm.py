@@ -14,8 +14,8 @@ from logad.bench.registry import BenchResult, register_scenario
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.shared import shared_data_dir
 from logad.data.splits import SplitSpec, split_sequences
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.jobs.train import TrainRequest, train_model
+from logad.jobs.train_config import TrainConfig
 
 SPLIT = "chrono:0.8"
 VARIANTS: dict[str, tuple[str, ...]] = {

@@ -22,10 +22,10 @@ from logad.detectors.logsentry import LogSentryDetector
 from logad.detectors.logsentry.retrieval import fuse
 from logad.eval.metrics import classification_metrics
 from logad.eval.scoring import labels_of
+from logad.jobs.train import TrainRequest, detector_config_for, train_model
+from logad.jobs.train_config import TrainConfig
 from logad.kb import knn_probability
 from logad.threshold.selection import choose_threshold
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, detector_config_for, train_model
 
 SPLIT = "chrono:0.8"
 BETAS = (0.0, 0.25, 0.5, 0.68, 0.75, 1.0)

@@ -15,8 +15,8 @@ from logad.bench.suite.run import SuiteRun
 from logad.bench.transforms import unseen_template_windows
 from logad.data.types import LogSequence
 from logad.eval.scoring import labels_of
+from logad.jobs.train_config import TrainConfig
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.config import TrainConfig
 
 _COLUMNS = [
     "dataset",

@@ -8,9 +8,9 @@ from typing import Any
 
 from logad.detectors.registry import get_detector_class
 from logad.errors import ConfigError
+from logad.jobs.train import detector_config_for
+from logad.jobs.train_config import TrainConfig
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.config import TrainConfig
-from logad.train.runner import detector_config_for
 
 
 @dataclass(frozen=True)

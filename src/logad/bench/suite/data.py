@@ -15,8 +15,8 @@ from logad.data.synth import LABELS, MANIFEST, SynthConfig, generate
 from logad.data.types import LogSequence
 from logad.detectors.logsentry.labels import few_label_indices
 from logad.eval.scoring import labels_of
+from logad.jobs.train_config import TrainConfig
 from logad.jsonio import read_json_object
-from logad.train.config import TrainConfig
 
 DRIFT_AT = 0.5
 DRIFT_BLOCKS = 2000

@@ -11,7 +11,7 @@ from logad.artifact import LoadedModel
 from logad.data.types import LogSequence
 from logad.eval.scoring import labels_of, metrics_for, score_windows
 from logad.eval.streaming import stream_metrics
-from logad.train.config import TrainConfig
+from logad.jobs.train_config import TrainConfig
 
 METRIC_COLUMNS = ["precision", "recall", "f1", "roc_auc", "pr_auc", "served kind", "served f1"]
 """At the static threshold chosen on validation, then the kind training chose to serve, streamed in time order."""

@@ -29,10 +29,10 @@ from logad.bench.suite.run import SuiteRun
 from logad.config import config_to_dict
 from logad.detectors.registry import get_detector_class
 from logad.errors import LogadError
+from logad.jobs.thresholds import thresholds_are_current
+from logad.jobs.train import TrainRequest, detector_config_for, refit_thresholds, train_model
+from logad.jobs.train_config import TrainConfig
 from logad.jsonio import read_json_object, write_json_atomic
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, detector_config_for, refit_thresholds, train_model
-from logad.train.thresholds import thresholds_are_current
 
 KEY_FILE = "bench-key.json"
 

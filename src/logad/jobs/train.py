@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass, fields, replace
@@ -22,11 +23,11 @@ from logad.detectors.registry import get_detector_class
 from logad.errors import BadInputError, ConfigError
 from logad.eval.scoring import labels_of, metrics_for, score_windows
 from logad.eval.streaming import stream_metrics
+from logad.jobs.thresholds import FittedThresholds, fit_thresholds
+from logad.jobs.train_config import TrainConfig
 from logad.parsing.preprocessor import Preprocessor
 from logad.train.checkpoints import CHECKPOINTS_DIR
-from logad.train.config import TrainConfig
-from logad.train.ranks import is_main_process, run_description
-from logad.train.thresholds import FittedThresholds, fit_thresholds
+from logad.train.ranks import is_main_process, world_size
 
 
 @dataclass
@@ -166,6 +167,19 @@ def _normal_prefixes(train: list[LogSequence], lengths: tuple[int, ...]) -> list
     """The first N events of each window longer than N not labelled anomalous, for each N in ``lengths``, labelled
     as their window (normal, or unlabelled for unsupervised training)."""
     return [window_prefix(seq, n) for n in lengths for seq in train if seq.label != 1 and len(seq) > n]
+
+
+def run_description() -> dict[str, Any]:
+    """How the run trained: number of processes and accelerate's distributed type (for the manifest); torch is
+    imported only for a distributed run."""
+    if world_size() == 1 and os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() != "true":
+        return {"processes": 1, "distributed": "no"}
+    from logad.train.distributed import distributed
+
+    accelerator = distributed().accelerator
+    if accelerator is None:
+        return {"processes": 1, "distributed": "no"}
+    return {"processes": accelerator.num_processes, "distributed": str(accelerator.distributed_type.value).lower()}
 
 
 def _split_counts(split: DataSplit, trained_on: int) -> dict[str, int]:

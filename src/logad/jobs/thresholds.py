@@ -24,7 +24,7 @@ REWORD_SHARE = 0.3
 """Share of validation messages the simulated upgrade rewords (from the middle of the validation stream on)."""
 THRESHOLD_FORMAT = 4
 """Version of how thresholds are chosen and fitted; a model whose manifest records another can have them fitted
-again without retraining (``logad.train.runner.refit_thresholds``)."""
+again without retraining (``logad.jobs.train.refit_thresholds``)."""
 
 
 @dataclass

@@ -9,8 +9,8 @@ import pytest
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.splits import SplitSpec, split_sequences
 from logad.data.synth import SynthConfig, generate
-from logad.train.config import TrainConfig
-from logad.train.runner import TrainRequest, train_model
+from logad.jobs.train import TrainRequest, train_model
+from logad.jobs.train_config import TrainConfig
 
 SPLIT = "chrono:0.8"
 
