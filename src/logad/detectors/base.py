@@ -6,13 +6,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from logad.data.types import LogSequence
-from logad.errors import ConfigError
+from logad.errors import ConfigError, LogadError
 from logad.parsing.preprocessor import Preprocessor
+
+Part = TypeVar("Part")
+
+
+class NotFittedError(LogadError):
+    """A detector asked to score, explain or save before it was trained or loaded."""
 
 
 @dataclass
@@ -45,6 +51,12 @@ class Detector(ABC):
     def __init__(self, config: Any, preprocessor: Preprocessor) -> None:
         self.config = config
         self.preprocessor = preprocessor
+
+    def fitted(self, part: Part | None) -> Part:
+        """``part`` of the trained model (its network, classifier...); NotFittedError while it is None."""
+        if part is None:
+            raise NotFittedError(f"the {self.name} detector is not trained or loaded")
+        return part
 
     @abstractmethod
     def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:

@@ -67,20 +67,22 @@ class BaselineDetector(Detector):
                 self._fit_pca_residual()
 
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
+        model = self.fitted(self.model)
         if not sequences:
             return np.zeros(0)
         features = self.scaler.transform(count_matrix(sequences, self.preprocessor, self.width))
-        if isinstance(self.model, PCA):
-            residual = (features - self.model.mean_) @ self._residual_projection
+        if isinstance(model, PCA):
+            residual = (features - model.mean_) @ self._residual_projection
             return np.einsum("ij,ij->i", residual, residual).astype(float)
-        if isinstance(self.model, IsolationForest):
-            return -self.model.score_samples(features)
-        if isinstance(self.model, LinearSVC):
-            return self.model.decision_function(features).astype(float)
-        return self.model.predict_proba(features)[:, 1].astype(float)
+        if isinstance(model, IsolationForest):
+            return -model.score_samples(features)
+        if isinstance(model, LinearSVC):
+            return model.decision_function(features).astype(float)
+        return model.predict_proba(features)[:, 1].astype(float)
 
     def save(self, directory: Path) -> None:
-        joblib.dump({"width": self.width, "scaler": self.scaler, "model": self.model}, directory / _STATE_FILE)
+        state = {"width": self.width, "scaler": self.scaler, "model": self.fitted(self.model)}
+        joblib.dump(state, directory / _STATE_FILE)
 
     @classmethod
     def load(cls, directory: Path, config: BaselineConfig, preprocessor: Preprocessor) -> BaselineDetector:

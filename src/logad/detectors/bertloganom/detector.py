@@ -109,7 +109,7 @@ class BertLogAnomDetector(Detector):
         return explanations
 
     def save(self, directory: Path) -> None:
-        torch.save(self._fitted_model().state_dict(), directory / WEIGHTS_FILE)
+        torch.save(self.fitted(self.model).state_dict(), directory / WEIGHTS_FILE)
         state = {
             "vocab_size": self.vocab_size,
             "centre": self.centre.tolist(),
@@ -145,21 +145,16 @@ class BertLogAnomDetector(Detector):
     ) -> tuple[list[Window], Inspection, np.ndarray]:
         """The distinct windows among ``sequences``, their inspection and each sequence's row in both."""
         unique, inverse = distinct(self._encode(sequences))
-        return unique, inspect(self._fitted_model(), unique, self.config, with_candidates), inverse
+        return unique, inspect(self.fitted(self.model), unique, self.config, with_candidates), inverse
 
     def _fit_centre(self, windows: list[Window], counts: np.ndarray) -> None:
         """Centre = count-weighted mean training-window vector; scale = mean training squared distance to it."""
-        vectors = inspect(self._fitted_model(), windows, self.config).vectors
+        vectors = inspect(self.fitted(self.model), windows, self.config).vectors
         self.centre = np.average(vectors, axis=0, weights=counts)
         self.distance_scale = max(float(np.average(_squared_distance(vectors, self.centre), weights=counts)), 1e-12)
 
     def _distances(self, vectors: np.ndarray) -> np.ndarray:
         return _squared_distance(vectors, self.centre) / self.distance_scale
-
-    def _fitted_model(self) -> BertLogAnomModel:
-        if self.model is None:
-            raise BadInputError("bertloganom detector is not fitted")
-        return self.model
 
 
 def _squared_distance(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:

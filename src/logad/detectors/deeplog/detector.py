@@ -80,7 +80,7 @@ class DeepLogDetector(Detector):
         windows = [self._keys(seq) for seq in sequences]
         known = {keys: self._scores[keys] for keys in dict.fromkeys(windows) if keys in self._scores}
         missing = [keys for keys in dict.fromkeys(windows) if keys not in known]
-        predictions = predict(self._fitted_model(), missing, self.config, self.pad)
+        predictions = predict(self.fitted(self.model), missing, self.config, self.pad)
         fresh = {keys: miss_fraction(keys, missed_events(keys, predictions.top(i))) for i, keys in enumerate(missing)}
         if len(self._scores) + len(fresh) > CACHE_SIZE:
             self._scores.clear()
@@ -92,7 +92,7 @@ class DeepLogDetector(Detector):
         """Per window: its score and the first ``EXPLAIN_LIMIT`` missed events (message index, true template ID,
         the top-g predicted template IDs, most likely first; none for a first event)."""
         windows = [self._keys(seq) for seq in sequences]
-        predictions = predict(self._fitted_model(), windows, self.config, self.pad)
+        predictions = predict(self.fitted(self.model), windows, self.config, self.pad)
         explanations = []
         for i, keys in enumerate(windows):
             top = predictions.top(i)
@@ -105,7 +105,7 @@ class DeepLogDetector(Detector):
         return explanations
 
     def save(self, directory: Path) -> None:
-        torch.save(self._fitted_model().state_dict(), directory / WEIGHTS_FILE)
+        torch.save(self.fitted(self.model).state_dict(), directory / WEIGHTS_FILE)
         state = {"vocab_size": self.vocab_size, "history": [record.__dict__ for record in self.history]}
         write_json_atomic(directory / STATE_FILE, state)
 
@@ -132,8 +132,3 @@ class DeepLogDetector(Detector):
         cfg = self.config
         windows = [self._keys(seq) for seq in sequences]
         return count_pairs(windows, cfg.history_size, self.pad, cfg.train_on_distinct)
-
-    def _fitted_model(self) -> DeepLogModel:
-        if self.model is None:
-            raise BadInputError("deeplog detector is not fitted")
-        return self.model

@@ -100,7 +100,7 @@ class LogLLMDetector(Detector):
 
     # ---- inference ------------------------------------------------------------------------------------------
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
-        model = self._require_model()
+        model = self.fitted(self.model)
         keys = [WINDOW_SEPARATOR.join(self.window_messages(seq)) for seq in sequences]
         return np.array(self._probability_cache.lookup(keys, lambda missing: self._answer(model, missing)))
 
@@ -133,16 +133,11 @@ class LogLLMDetector(Detector):
     def clear_caches(self) -> None:
         """Forget cached window probabilities and message vectors (for cold-cache timing)."""
         self._probability_cache.clear()
-        self._require_model().embedder.cache.clear()
-
-    def _require_model(self) -> LogLLMModel:
-        if self.model is None:
-            raise ConfigError("logllm model is not trained or loaded")
-        return self.model
+        self.fitted(self.model).embedder.cache.clear()
 
     # ---- persistence ----------------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        self._require_model().save_weights(Path(directory))
+        self.fitted(self.model).save_weights(Path(directory))
         history = [record.__dict__ for record in self.history]
         write_json_atomic(Path(directory) / STATE_FILE, {"stages": self.config.stages, "history": history})
 

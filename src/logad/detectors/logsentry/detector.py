@@ -204,7 +204,7 @@ class LogSentryDetector(Detector):
         self._embedding_cache.clear()
 
     def _p_model(self, texts: list[str]) -> np.ndarray:
-        classifier = self._require(self.classifier)
+        classifier = self.fitted(self.classifier)
 
         def probabilities(missing: list[str]) -> list[float]:
             logits = run_batched(classifier, classifier.encoder, missing, self.config.encode_batch_size, "classify")
@@ -213,7 +213,7 @@ class LogSentryDetector(Detector):
         return np.array(self._p_model_cache.lookup(texts, probabilities), dtype=float)
 
     def _embeddings(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        encoder = self._require(self.retrieval_encoder)
+        encoder = self.fitted(self.retrieval_encoder)
 
         def embed(missing: list[str]) -> np.ndarray:
             return run_batched(
@@ -252,17 +252,11 @@ class LogSentryDetector(Detector):
             self._kb.close()
             self._kb = None
 
-    @staticmethod
-    def _require(part: Any) -> Any:
-        if part is None:
-            raise ConfigError("logsentry model is not trained or loaded")
-        return part
-
     # ---- persistence ----------------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        classifier = self._require(self.classifier)
-        self._require(self.retrieval_encoder).save_pretrained(directory / RETRIEVAL_ENCODER_DIR)
+        classifier = self.fitted(self.classifier)
+        self.fitted(self.retrieval_encoder).save_pretrained(directory / RETRIEVAL_ENCODER_DIR)
         classifier.encoder.save_pretrained(directory / CLASSIFIER_ENCODER_DIR)
         torch.save(classifier.head_state_dict(), directory / HEAD_FILE)
         ref = None
