@@ -17,6 +17,8 @@ from logad.data.readers import open_lines
 
 LINES_PER_REQUEST = 100
 CONCURRENCY = 8
+REQUEST_TIMEOUT_S = 120.0
+FLUSH_TIMEOUT_S = 900.0  # a flush scores all of a tenant's open sessions at once: thousands, through a neural model
 
 
 def tenant_name(tenants: int, index: int) -> str:
@@ -73,6 +75,7 @@ async def replay(
                     f"{url}/v1/models/{model}:predict",
                     json={"instances": chunk, "flush": flush, **options},
                     headers={"X-Tenant-Id": tenant},
+                    timeout=FLUSH_TIMEOUT_S if flush else REQUEST_TIMEOUT_S,
                 )
                 ok = reply.status_code == 200
             except httpx.HTTPError:
@@ -102,7 +105,7 @@ async def replay(
             await send(client, tenant, chunk, end, flush=False)
             reached[tenant] = end
 
-    async with httpx.AsyncClient(timeout=120) as client:
+    async with httpx.AsyncClient() as client:
         await asyncio.gather(*(tenant_stream(client, tenant) for tenant in per_tenant))
         await asyncio.gather(*(send(client, tenant, [], max(reached.values()), flush=True) for tenant in per_tenant))
     bar.close()
