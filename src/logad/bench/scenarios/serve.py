@@ -139,6 +139,7 @@ def _serve(fitted: Fitted, lines: list[str], max_seconds: float, work: Path) -> 
     deployment = LocalDeployment.create(fitted.path, name, work / "servers", ["--state", str(state)])
     rows: list[dict] = []
     traces = {}
+    pattern = _session_pattern(fitted)
     with deployment:
         for spec in RUNS:
             rss_before = _rss(deployment.transformer.process.pid)
@@ -152,14 +153,14 @@ def _serve(fitted: Fitted, lines: list[str], max_seconds: float, work: Path) -> 
                     max_seconds,
                     rate,
                     spec.provisional,
-                    _session_pattern(fitted),
+                    pattern,
                 )
             )
             names = [tenant_name(spec.tenants, i) for i in range(spec.tenants)]
-            label = f"{name}, {spec.tenants} tenant(s)" + (f", {rate:.0f} req/s offered" if rate else "")
-            if spec.provisional is None:
-                traces[label] = run["trace"]
             trace = run.pop("trace")
+            if spec.provisional is None:
+                label = f"{name}, {spec.tenants} tenant(s)" + (f", {rate:.0f} req/s offered" if rate else "")
+                traces[label] = trace
             rows.append(
                 {
                     "contender": name,
