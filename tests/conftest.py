@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +32,7 @@ def shared_data() -> Path:
 def _tiny_bert(directory: Path, hidden: int) -> Path:
     """A randomly initialised 2-layer BERT of width ``hidden`` saved with all-MiniLM-L6-v2's real tokenizer."""
     transformers = pytest.importorskip("transformers")
-    from logad.detectors.logsentry.encoder import resolve_encoder
+    from logad.detectors.common.encoders import resolve_encoder
 
     tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
     config = transformers.BertConfig(
@@ -62,7 +64,7 @@ def tiny_bert64_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised 2-layer, 64-wide Llama saved with a word-piece tokenizer whose EOS is [SEP]."""
     transformers = pytest.importorskip("transformers")
-    from logad.detectors.logsentry.encoder import resolve_encoder
+    from logad.detectors.common.encoders import resolve_encoder
 
     directory = tmp_path_factory.mktemp("tiny-llama")
     tokenizer = transformers.AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
@@ -81,3 +83,53 @@ def tiny_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     transformers.LlamaForCausalLM(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_detector_config(request: pytest.FixtureRequest) -> Callable[[str], dict[str, Any]]:
+    """The run config (``preset`` and ``detector`` sections, as ``logad train --config`` reads them) that trains a
+    tiny model of a registered detector in seconds; the contract and serving tests train every detector with it.
+    A detector without an entry here fails those tests, naming this fixture. Tiny models are built on first use."""
+
+    def path(fixture: str) -> str:
+        return str(request.getfixturevalue(fixture))
+
+    configs: dict[str, Callable[[], dict[str, Any]]] = {
+        "baseline": lambda: {"detector": {}},
+        "deeplog": lambda: {"preset": "tiny", "detector": {}},
+        "bertloganom": lambda: {"preset": "tiny", "detector": {}},
+        "logsentry": lambda: {
+            "preset": "cpu",
+            "detector": {
+                "encoder": path("tiny_bert_dir"),
+                "max_tokens": 96,
+                "pretrain_batch_size": 8,
+                "finetune_batch_size": 16,
+                "finetune_epochs": 2,
+                "lr": 0.002,
+                "head_hidden": 16,
+                "tenant": "tenant-0",
+            },
+        },
+        "logllm": lambda: {
+            "preset": "cpu",
+            "detector": {
+                "llm": path("tiny_llama_dir"),
+                "encoder": path("tiny_bert64_dir"),
+                "batch_size": 8,
+                "micro_batch_size": 4,
+                "max_message_tokens": 24,
+                "llm_stage": {"lr": 0.005, "max_examples": 16},
+                "all_stage": {"lr": 0.002, "epochs": 1, "max_examples": 32},
+            },
+        },
+    }
+
+    def config(name: str) -> dict[str, Any]:
+        if name not in configs:
+            pytest.fail(
+                f"detector {name!r} has no tiny test config: add one to `tiny_detector_config` in tests/conftest.py"
+            )
+        return configs[name]()
+
+    return config

@@ -62,7 +62,7 @@ def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, logger: logging.
 
 @kopf.on.delete(*RESOURCE)
 def clean_up(body: kopf.Body, memo: kopf.Memo, logger: logging.Logger, **_: Any) -> None:
-    """Release what garbage collection does not: an unowned InferenceService and LogSentry knowledge-base rows."""
+    """Release what garbage collection does not: an unowned InferenceService and knowledge-base rows."""
     uid = body["metadata"]["uid"]
     with _lock(uid):
         finalize(body, Kube(), memo.settings, logger)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from logad.detectors.registry import detector_capabilities
 from logad_operator.compare import without_none
 from logad_operator.layout import state_subpath
 from logad_operator.placement import Resources
@@ -125,7 +126,7 @@ def inference_service_spec(
                 "storageUri": storage_uri,
                 # The runtime's image is the CPU build; GPUs need the CUDA one.
                 "image": settings.serving_gpu_image if serving.resources.gpus else None,
-                **_container(name, _knowledge_base_env(settings), serving.resources),
+                **_container(name, _knowledge_base_env(spec.detector, settings), serving.resources),
             },
         },
         "transformer": {
@@ -155,11 +156,11 @@ def endpoint(isvc: dict[str, Any]) -> str:
     )
 
 
-def _knowledge_base_env(settings: OperatorSettings) -> list[dict[str, Any]]:
-    """The cluster's Milvus for a model with a knowledge base (LogSentry's predictor opens it; other models ignore
-    it, as with the chart's predictors): the URI as a value, the token only by reference to its Secret."""
+def _knowledge_base_env(detector: str, settings: OperatorSettings) -> list[dict[str, Any]]:
+    """The cluster's Milvus for the predictor of a detector that keeps a knowledge base (it opens it): the URI as a
+    value, the token only by reference to its Secret."""
     env: list[dict[str, Any]] = []
-    if settings.milvus_uri:
+    if settings.milvus_uri and detector_capabilities(detector).knowledge_base:
         env.append({"name": MILVUS_URI_ENV, "value": settings.milvus_uri})
         if settings.milvus_token_secret is not None:
             env.append(settings.milvus_token_secret.env_var(MILVUS_TOKEN_ENV))

@@ -34,9 +34,9 @@ class OperatorSettings:
     pipeline's ``ClusterSettings.volume_claim`` / ``mount_path``: its roll-out step derives the model's
     ``pvc://`` URI from them). ``state_secret``: the Secret key holding the transformers' state store URL (Redis
     for replicas on several nodes; it may carry a password, so the operator only ever refers to it); unset means
-    SQLite on the data volume. ``milvus_uri``: the knowledge base whose tenant rows are dropped when a LogSentry
-    LogDetector is deleted (empty skips that) and which the predictors open; ``milvus_token`` is the operator's own
-    token for that clean-up, ``milvus_token_secret`` the Secret key the predictors read theirs from.
+    SQLite on the data volume. ``milvus_uri``: the knowledge base whose tenant rows are dropped when a LogDetector
+    whose detector keeps one is deleted (empty skips that) and which their predictors open; ``milvus_token`` is the
+    operator's own token for that clean-up, ``milvus_token_secret`` the Secret key the predictors read theirs from.
     ``serving_gpu_image``: the CUDA build of the server for predictors that ask for GPUs (it replaces the
     ServingRuntime's CPU image); by default the serving image's tag with ``-gpu`` appended, the images' naming
     (images/README.md). ``prometheus_scraping``: annotate InferenceServices so that KServe adds Prometheus scrape

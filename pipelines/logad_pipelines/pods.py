@@ -25,6 +25,7 @@ PROCESSES_ENV = "PET_NPROC_PER_NODE"
 LABEL_STEP = "logad.io/step"
 LABEL_TRAINING = "logad.io/training"
 LABEL_KNOWLEDGE_BASE = "logad.io/knowledge-base"
+LABEL_GPUS = "logad.io/gpus"  # a training step that can use the GPUs its detector's training settings give
 # Argo's own containers in a container step's pod (legacy, non init-less layout): `init` copies argoexec, `wait`
 # reports the outputs. Their security context comes from the workflow-controller ConfigMap (`executor`), unless a
 # podSpecPatch, applied after Argo adds them, sets it.

@@ -4,7 +4,7 @@ them on the rendered templates; the defaults here are the chart's defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from logad.config import config_from_dict, config_to_dict, merge_nested, require_positive
@@ -105,15 +105,17 @@ class ClusterSettings:
         for detector in self.detectors:
             self.training_for(detector)  # a bad override fails here, naming the detector
 
-    def training_for(self, detector: str) -> TrainingSettings:
-        """``training`` with ``detectors[detector]`` merged over it."""
+    def training_for(self, detector: str, gpus: bool = True) -> TrainingSettings:
+        """``training`` with ``detectors[detector]`` merged over it; without GPUs where the step cannot use them
+        (``gpus`` False: a stage its detector declares CPU-only)."""
         overrides = self.detectors.get(detector) or {}
         try:
-            return config_from_dict(
+            merged = config_from_dict(
                 TrainingSettings, merge_nested(config_to_dict(self.training), overrides), f"detectors.{detector}"
             )
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
+        return merged if gpus else replace(merged, gpus=0)
 
 
 # Argo's PodGC strategies (argoproj.io/v1alpha1 PodGC.strategy).

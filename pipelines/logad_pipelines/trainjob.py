@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 from hera.workflows import Resource, RetryStrategy
 
-from logad.pipeline.spec import Step, uses_knowledge_base
+from logad.detectors.registry import detector_capabilities
+from logad.pipeline.spec import Step
 from logad_pipelines import pods
 from logad_pipelines.settings import ClusterSettings
 
@@ -41,12 +42,13 @@ def runtime_name(detector: str, settings: ClusterSettings) -> str:
 def training_runtime(detector: str, settings: ClusterSettings) -> dict[str, Any]:
     """The ``TrainingRuntime`` ``<runtime>-<detector>``: one replicated job ``node`` whose pods run the trainer
     image as the pipeline's other pods do (restricted, data volume, caches), placed where the detector trains."""
-    training = settings.training_for(detector)
+    declared = detector_capabilities(detector)
+    training = settings.training_for(detector, declared.gpus)
     container = {
         "name": NODE,
         "image": settings.image,
         "imagePullPolicy": settings.image_pull_policy,
-        "env": pods.environment(settings, knowledge_base=uses_knowledge_base(detector)),
+        "env": pods.environment(settings, knowledge_base=declared.knowledge_base),
         "resources": pods.resources(training.resources, training.gpus),
         "securityContext": pods.container_security(),
         "volumeMounts": pods.volume_mounts(settings, training),
@@ -93,7 +95,7 @@ def trainjob_step(
 ) -> Resource:
     """A training step on several nodes: create a TrainJob running ``logad <args>`` on the detector's runtime and
     wait until its node job succeeded or failed."""
-    training = settings.training_for(detector)
+    training = settings.training_for(detector, step.gpus)
     runtime = {"apiGroup": "trainer.kubeflow.org", "kind": "TrainingRuntime", "name": runtime_name(detector, settings)}
     manifest = {
         "apiVersion": API,

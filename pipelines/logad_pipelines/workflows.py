@@ -74,6 +74,8 @@ def _labels(step: Step) -> dict[str, str]:
         labels[pods.LABEL_TRAINING] = "true"
     if step.knowledge_base:
         labels[pods.LABEL_KNOWLEDGE_BASE] = "true"
+    if step.gpus:
+        labels[pods.LABEL_GPUS] = "true"
     return labels
 
 
@@ -81,7 +83,7 @@ def _container(step: Step, detector: str, settings: ClusterSettings) -> Containe
     """A step in its own pod; a training step runs torchrun with the detector's training resources and placement."""
     env = pods.environment(settings, step.knowledge_base)
     if step.distributed:
-        training = settings.training_for(detector)
+        training = settings.training_for(detector, step.gpus)
         env.append({"name": pods.PROCESSES_ENV, "value": str(training.processes)})
         where = pods.placement(training)
         command, requirements = STANDALONE, pods.resources(training.resources, training.gpus)

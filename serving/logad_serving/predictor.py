@@ -14,6 +14,7 @@ from kserve.protocol.infer_type import InferRequest, InferResponse
 
 from logad.artifact import LoadedModel, load_artifact, read_manifest
 from logad.data.types import LogSequence
+from logad.detectors.capabilities import KnowledgeBaseDetector
 from logad_serving.batching import DynamicBatcher
 from logad_serving.errors import check_model_version
 from logad_serving.feedback import decode_knowledge
@@ -46,11 +47,15 @@ class DetectorPredictor(Model):
             self._score, settings.max_windows, settings.max_delay_ms / 1000
         )
         self._detector_lock = threading.Lock()
+        self._default_tenant = "default"
         self.metrics = ModelMetrics(name, read_manifest(self.model_dir).model_version)
 
     def load(self) -> bool:
         self.model = load_artifact(self.model_dir)
-        self.model.detector.open_resources()
+        detector = self.model.detector
+        detector.open_resources()
+        if isinstance(detector, KnowledgeBaseDetector):  # a request naming no tenant votes with the trained one's rows
+            self._default_tenant = detector.knowledge_base_tenant() or self._default_tenant
         self.ready = True
         return self.ready
 
@@ -78,8 +83,7 @@ class DetectorPredictor(Model):
         batch = decode_windows(payload)
         if isinstance(payload, dict):
             check_model_version(payload.get("model_version"), self.model_version)
-        default_tenant = getattr(self._loaded().detector.config, "tenant", "default")
-        tenant = request_tenant(headers, None, default_tenant)
+        tenant = request_tenant(headers, None, self._default_tenant)
         key = f"{tenant}\n{int(batch.explain)}"
         scored = await self._batcher.submit(key, batch.windows)
         self.metrics.scored(tenant, len(batch.windows))

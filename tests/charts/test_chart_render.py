@@ -26,7 +26,7 @@ from chart_helpers import (
 from chart_schemas import argo_unknown_fields, inference_service_schema, serving_runtime_schema
 
 from k8s_rules import argo
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 
 
 @pytest.mark.parametrize("values", [None, PRODUCTION_VALUES], ids=["default", "production"])
@@ -164,6 +164,19 @@ def test_chart_values_reach_the_pipeline_steps(production_objects):
             assert env["LOGAD_MILVUS_URI"]["value"] == "http://milvus.milvus:19530"
             assert env["LOGAD_MILVUS_TOKEN"]["valueFrom"] == {"secretKeyRef": {"name": "logad-milvus", "key": "token"}}
         assert "nvidia.com/gpu" not in logsentry[step]["container"]["resources"].get("limits", {})
+
+
+def test_gpus_for_every_detector_reach_only_the_stages_declared_able_to_use_them(helm: Helm):
+    """pipeline.training.gpus for all: a stage without the logad.io/gpus label (a CPU-only stage, such as the
+    baseline's) gets no GPU and one process, as `logad pipeline render` gives it."""
+    objects = helm.render("--set", "pipeline.training.gpus=2")
+    for detector in available_detectors():
+        steps = _steps(objects, NAMESPACE, detector)
+        for stage in detector_capabilities(detector).stages:
+            container = steps[stage.name]["container"]
+            assert container["resources"]["limits"].get("nvidia.com/gpu") == ("2" if stage.gpus else None), detector
+            processes = {"name": "PET_NPROC_PER_NODE", "value": "2" if stage.gpus else "1"}
+            assert processes in container["env"], detector
 
 
 def test_the_executor_patch_can_be_left_to_the_workflow_controller_configmap(helm: Helm):

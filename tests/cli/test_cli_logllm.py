@@ -49,6 +49,7 @@ def test_train_evaluate_detect_and_resume(synth, tiny_llama_dir, tiny_bert64_dir
         "encoder_adapter",
         "projector.pt",
         "logllm.json",
+        *(f"{name}.{ext}" for name in ("warm_answers", "warm_messages") for ext in ("json", "npz")),
     }
     evaluated = logad("evaluate", "--model", str(model), *data, "--split", "chrono:0.8", "--json", "--quiet")
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]

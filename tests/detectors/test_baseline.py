@@ -76,9 +76,3 @@ def test_registry_and_config_validation():
         get_detector_class("nope")
     with pytest.raises(ValueError, match="model must be one of"):
         BaselineConfig(model="svm")
-
-
-def test_empty_batch_scores_empty(fitted_preprocessor):
-    detector = BaselineDetector(BaselineConfig(), fitted_preprocessor)
-    detector.fit(_windows(30, 5), [], FitContext(show_progress=False))
-    assert detector.score([]).shape == (0,)

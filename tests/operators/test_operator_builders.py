@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 from logad.pipeline.spec import TRAINING_RESOURCES
+from logad_operator import cleanup
 from logad_operator.compare import contains
 from logad_operator.inference_service import build_inference_service, inference_service_spec
 from logad_operator.resources import Owner
@@ -98,6 +101,27 @@ def test_a_state_secret_scales_the_transformer_and_drops_the_state_volume():
     assert [v["name"] for v in transformer_pod["volumes"]] == ["tmp"]
     assert not any(m["name"] == "state" for m in transformer["volumeMounts"])
     assert not any(e["name"].startswith("LOGAD_MILVUS") for e in desired["predictor"]["model"]["env"])
+
+
+@pytest.mark.parametrize("detector", available_detectors())
+def test_only_predictors_of_detectors_that_keep_a_knowledge_base_get_milvus(detector: str):
+    settings = replace(SETTINGS, milvus_uri="http://milvus:19530")
+    model = inference_service_spec(OWNER, spec(detector=detector), settings, "pvc://x")["predictor"]["model"]
+    opens_kb = any(e["name"] == "LOGAD_MILVUS_URI" for e in model["env"])
+    assert opens_kb == detector_capabilities(detector).knowledge_base
+
+
+@pytest.mark.parametrize("detector", available_detectors())
+def test_deletion_drops_knowledge_base_rows_only_for_detectors_that_keep_one(
+    detector: str, monkeypatch: pytest.MonkeyPatch
+):
+    dropped = []
+    monkeypatch.setattr(cleanup, "drop_tenant_rows", lambda uri, *args: dropped.append(args) or {})
+    body = {"metadata": {"name": "hdfs", "namespace": "team-space", "uid": "u"}, "spec": {"tenant": "team-a"}}
+    body["spec"]["detector"] = detector
+    settings = replace(SETTINGS, milvus_uri="http://milvus:19530")
+    cleanup.finalize(body, SimpleNamespace(get=lambda *_: None), settings, logging.getLogger(__name__))
+    assert dropped == ([(detector, "team-a", "")] if detector_capabilities(detector).knowledge_base else [])
 
 
 def _env_vars(value: Any) -> list[dict[str, Any]]:

@@ -20,9 +20,9 @@ from hera.workflows.models import WorkflowTemplate
 
 from k8s_rules import argo, podsecurity
 from logad.cli import main
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS, pipeline_steps
-from logad_pipelines import ClusterSettings, training_runtime, workflow_template
+from logad_pipelines import ClusterSettings, TrainingSettings, training_runtime, workflow_template
 
 GOLDEN = Path(__file__).resolve().parents[2] / "pipelines" / "generated"
 GPU_NODES = {"nvidia.com/gpu.present": "true"}
@@ -184,6 +184,19 @@ def test_training_resources_and_placement_are_per_detector():
     train = _templates(_rendered("baseline", CLUSTER))["train"]
     assert "nvidia.com/gpu" not in train["container"]["resources"]["limits"] and "nodeSelector" not in train
     assert _rendered("baseline", CLUSTER)["spec"]["imagePullSecrets"] == [{"name": "pull"}]
+
+
+@pytest.mark.parametrize("detector", available_detectors())
+def test_training_stages_get_gpus_only_where_the_detector_declares_them(detector: str):
+    """Every detector's training gets GPUs here; a stage the detector declares CPU-only gets none (one process)
+    and carries no logad.io/gpus label, which the chart reads the same way."""
+    declared = {stage.name: stage.gpus for stage in detector_capabilities(detector).stages}
+    templates = _templates(_rendered(detector, ClusterSettings(training=TrainingSettings(gpus=2))))
+    for name, gpus in declared.items():
+        container, labels = templates[name]["container"], templates[name]["metadata"]["labels"]
+        assert container["resources"]["limits"].get("nvidia.com/gpu") == ("2" if gpus else None), name
+        assert {"name": "PET_NPROC_PER_NODE", "value": "2" if gpus else "1"} in container["env"], name
+        assert labels.get("logad.io/gpus") == ("true" if gpus else None), name
 
 
 def test_knowledge_base_steps_reach_the_milvus_server():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from serving_helpers import TOKENS
 
 from logad.cli import main
@@ -25,36 +27,18 @@ def synth_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _detector_config(detector: str, tiny_bert_dir: Path, tiny_bert64_dir: Path, tiny_llama_dir: Path) -> str:
-    if detector == "logsentry":
-        return (
-            f"detector:\n  encoder: {tiny_bert_dir}\n  max_tokens: 96\n  pretrain_batch_size: 8\n"
-            "  finetune_batch_size: 16\n  finetune_epochs: 2\n  lr: 0.002\n  head_hidden: 16\n  tenant: tenant-0\n"
-            "preset: cpu\n"
-        )
-    if detector == "logllm":
-        return (
-            f"detector:\n  llm: {tiny_llama_dir}\n  encoder: {tiny_bert64_dir}\n  batch_size: 8\n"
-            "  micro_batch_size: 4\n  max_message_tokens: 24\n  llm_stage: {lr: 0.005, max_examples: 16}\n"
-            "  all_stage: {lr: 0.002, epochs: 1, max_examples: 32}\npreset: cpu\n"
-        )
-    if detector == "bertloganom":
-        return "preset: tiny\n"
-    return "{}\n"
-
-
 @pytest.fixture(scope="session")
 def artifact_factory(
-    synth_logs: Path, tiny_bert_dir: Path, tiny_bert64_dir: Path, tiny_llama_dir: Path, tmp_path_factory
+    synth_logs: Path, tiny_detector_config: Callable[[str], dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], Path]:
-    """Trains a tiny model of a detector on tenant-0 once per session."""
+    """Trains a tiny model of a detector (its ``tiny_detector_config``) on tenant-0 once per session."""
     trained: dict[str, Path] = {}
 
     def artifact(detector: str) -> Path:
         if detector not in trained:
             folder = tmp_path_factory.mktemp(f"serving-{detector}")
             config = folder / "config.yaml"
-            config.write_text(_detector_config(detector, tiny_bert_dir, tiny_bert64_dir, tiny_llama_dir))
+            config.write_text(yaml.safe_dump(tiny_detector_config(detector)))
             data = synth_logs / "tenant-0"
             args = ["train", "--detector", detector, "--logs", str(data / "HDFS.log"), "--format", "hdfs"]
             args += ["--labels", str(data / "anomaly_label.csv"), "--config", str(config)]

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import httpx
 
-DETECTORS = ("baseline", "bertloganom", "logsentry", "logllm")
+from logad.detectors.registry import available_detectors
+
+DETECTORS = tuple(available_detectors())  # every registered detector (tiny configs: `tiny_detector_config`)
 TOKENS = {"team-a": "secret-a", "team-b": "secret-b"}  # the `tokens_dir` fixture's bearer tokens
 
 

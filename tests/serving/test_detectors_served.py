@@ -14,7 +14,13 @@ from logad.data.windows import WindowSpec, make_windows
 from logad.streaming import parse_lines
 
 # What each detector's explanation must hold (the issue: neighbours, worst positions, answer probability).
-EXPLANATION_KEYS = {"baseline": set(), "bertloganom": {"missed"}, "logsentry": {"p_model"}, "logllm": {"p_anomalous"}}
+EXPLANATION_KEYS = {
+    "baseline": set(),
+    "bertloganom": {"missed"},
+    "deeplog": {"miss", "missed"},
+    "logsentry": {"p_model"},
+    "logllm": {"p_anomalous"},
+}
 
 
 def _v2_lines(lines: list[str], **parameters) -> dict:
@@ -34,6 +40,7 @@ def _v2_decisions(body: dict) -> list[dict]:
 def test_raw_lines_become_thresholded_decisions_matching_the_predictor(
     detector, protocol, artifact_factory, synth_logs, deploy
 ):
+    assert detector in EXPLANATION_KEYS, f"add {detector!r}'s explanation keys to EXPLANATION_KEYS"
     model = artifact_factory(detector)
     deployment = deploy(model, protocol=protocol)  # the transformer talks to the predictor in this protocol
     name, url = deployment.transformer.name, deployment.transformer.url

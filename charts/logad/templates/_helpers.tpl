@@ -170,8 +170,9 @@ pipeline.detectors.<name> over pipeline.training); call with (list base over). R
 {{/* The WorkflowTemplate logad-train-<detector> for one namespace: files/workflowtemplates/<detector>.yaml (what
 `logad pipeline render` wrote, read as data with fromYaml and never through tpl, so Argo's {{...}} tags pass
 untouched) with this release's settings: namespace and labels, the trainer image, security context, pull secrets,
-run deadline and pod GC, each step's resources, and for the steps labelled logad.io/training the detector's GPUs,
-processes (PET_NPROC_PER_NODE, read by torchrun), /dev/shm, runtime class (podSpecPatch), priority and placement;
+run deadline and pod GC, each step's resources, and for the steps labelled logad.io/training the detector's GPUs
+(only where also labelled logad.io/gpus: the detector declares the stage able to use them), processes
+(PET_NPROC_PER_NODE, read by torchrun), /dev/shm, runtime class (podSpecPatch), priority and placement;
 the steps labelled logad.io/knowledge-base get Milvus. Call with (dict "root" $ "detector" "logllm" "namespace" "ns").
 With the default values the result is the rendered file, in that namespace and with the chart's labels. */}}
 {{- define "logad.workflowTemplate" -}}
@@ -197,8 +198,6 @@ With the default values the result is the rendered file, in that namespace and w
 {{- $_ := set $spec "activeDeadlineSeconds" (int $pipeline.activeDeadlineSeconds) -}}
 {{- $_ := set $spec "podGC" (dict "strategy" $pipeline.podGC) -}}
 {{- $training := include "logad.training" (dict "root" $root "detector" .detector) | fromJson -}}
-{{- $gpus := int $training.gpus -}}
-{{- $processes := $training.processesPerNode | default (max $gpus 1) | int -}}
 {{- $milvusEnv := include "logad.milvusEnv" $root | fromYamlArray -}}
 {{- /* A training step's podSpecPatch holds the run's resources as a bare Argo tag (not JSON until Argo substitutes
 it): quoted while the patch is edited as JSON, bare again when written back. */ -}}
@@ -223,6 +222,8 @@ it): quoted while the patch is edited as JSON, bare again when written back. */ 
 {{- end -}}
 {{- end -}}
 {{- if $isTraining -}}
+{{- $gpus := ternary (int $training.gpus) 0 (eq (get $labels "logad.io/gpus" | default "") "true") -}}
+{{- $processes := $training.processesPerNode | default (max $gpus 1) | int -}}
 {{- $resources := deepCopy $training.resources -}}
 {{- if gt $gpus 0 -}}
 {{- $_ := set $resources "limits" (merge (dict "nvidia.com/gpu" (toString $gpus)) ($resources.limits | default dict)) -}}

@@ -10,6 +10,7 @@ from typing import Any
 from logad.artifact import LoadedModel, load_artifact
 from logad.cli.common import add_data_arguments, data_spec_for_model, note
 from logad.data.dataset import load_windows
+from logad.detectors.capabilities import KnowledgeBaseDetector
 from logad.errors import ConfigError
 
 
@@ -47,10 +48,9 @@ def _add_model_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    model = _model_with_kb(args.model)
+    model, detector = _model_with_kb(args.model)
     try:
-        detector = model.detector
-        tenant = args.tenant or detector.kb_ref.tenant
+        tenant = args.tenant or detector.knowledge_base_tenant()
         loaded = load_windows(args.logs, data_spec_for_model(args, model.manifest), args.labels, not args.quiet)
         kb = detector.knowledge_base(create=True)
         removed = kb.drop_tenant(tenant) if args.rebuild else 0
@@ -66,18 +66,18 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    model = _model_with_kb(args.model)
+    model, detector = _model_with_kb(args.model)
     try:
-        _print(model.detector.knowledge_base().info())
+        _print(detector.knowledge_base().info())
     finally:
         model.detector.close()
     return 0
 
 
 def run_drop(args: argparse.Namespace) -> int:
-    model = _model_with_kb(args.model)
+    model, detector = _model_with_kb(args.model)
     try:
-        kb = model.detector.knowledge_base()
+        kb = detector.knowledge_base()
         if args.all:
             kb.drop()
             _print({"dropped": kb.collection})
@@ -88,15 +88,17 @@ def run_drop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_with_kb(directory: Path) -> LoadedModel:
+def _model_with_kb(directory: Path) -> tuple[LoadedModel, KnowledgeBaseDetector]:
+    """The model and its detector, which must keep a knowledge base."""
     model = load_artifact(directory)
-    if getattr(model.detector, "kb_ref", None) is None:
+    detector = model.detector
+    if not isinstance(detector, KnowledgeBaseDetector) or detector.knowledge_base_tenant() is None:
         model.detector.close()
         raise ConfigError(
-            f"{directory} ({model.manifest.detector}) has no knowledge base; only logsentry models trained "
-            "with beta < 1 have one"
+            f"{directory} ({model.manifest.detector}) has no knowledge base: its detector keeps none, or this "
+            "model was trained without one"
         )
-    return model
+    return model, detector
 
 
 def _print(payload: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""`logad pipeline render|submit|run-local`: the training pipelines as Argo WorkflowTemplates, or run here."""
+"""`logad pipeline render|chart|submit|run-local`: the training pipelines as Argo WorkflowTemplates (and the Helm
+chart's per-detector parts), or run here."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from logad.pipeline.local import run_local
 from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS, PipelineParams
 
 GENERATED = Path("pipelines/generated")
+CHART = Path("charts/logad")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument("--out", type=Path, default=GENERATED, help=f"folder for the YAML (default {GENERATED})")
     render.add_argument("--values", type=Path, help="YAML/JSON cluster settings (image, volume, nodes, GPUs, ...)")
     render.set_defaults(handler=run_render)
+
+    chart = actions.add_parser(
+        "chart", help="regenerate the Helm chart's detector lists and WorkflowTemplate copies from the registry"
+    )
+    chart.add_argument("--chart", type=Path, default=CHART, help=f"the chart folder (default {CHART})")
+    chart.add_argument("--generated", type=Path, default=GENERATED, help=f"rendered templates (default {GENERATED})")
+    chart.set_defaults(handler=run_chart)
 
     submit = actions.add_parser("submit", help="create the WorkflowTemplate and submit a run to an Argo server")
     submit.add_argument("--detector", required=True, choices=available_detectors())
@@ -53,6 +62,16 @@ def run_render(args: argparse.Namespace) -> int:
 
     for path in render_all(args.out, _settings(args.values)):
         note(f"wrote {path}")
+    return 0
+
+
+def run_chart(args: argparse.Namespace) -> int:
+    from logad_pipelines.chart import write_chart
+
+    changed = write_chart(args.chart, args.generated)
+    for path in changed:
+        note(f"updated {path}")
+    note(f"{len(changed)} chart file(s) changed")
     return 0
 
 

@@ -12,6 +12,7 @@ from logad.cli import main
 from logad.cli.common import note
 from logad.data.labels import load_session_labels
 from logad.data.synth import SynthConfig, generate
+from logad.detectors.registry import DEFAULT_DETECTOR, available_detectors
 from logad.eval.metrics import classification_metrics
 from logad.pipeline.local import run_local
 from logad.pipeline.spec import PipelineParams
@@ -20,7 +21,7 @@ from logad.pipeline.spec import PipelineParams
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("quickstart", help="synthesise logs, train, evaluate, serve and detect, end to end")
     parser.add_argument("--out", type=Path, default=Path("runs/quickstart"), help="where everything is written")
-    parser.add_argument("--detector", default="baseline")
+    parser.add_argument("--detector", default=DEFAULT_DETECTOR, choices=available_detectors())
     parser.add_argument("--blocks", type=int, default=3000, help="synthetic HDFS-like blocks per tenant")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(handler=run)

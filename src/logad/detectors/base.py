@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from logad.data.types import LogSequence
+from logad.detectors.capabilities import Capabilities
 from logad.errors import ConfigError, LogadError
 from logad.parsing.preprocessor import Preprocessor
 
@@ -36,8 +37,10 @@ class Detector(ABC):
     """A log anomaly detector: fit on windows, score windows (higher = more anomalous), save and load.
 
     Subclasses set ``name`` (registry key), ``config_class`` (a dataclass) and ``supervised`` (whether
-    ``fit`` needs labels); ``presets`` maps preset names to config overrides; ``learns_from_feedback`` declares
-    that ``learn_feedback`` takes operators' corrected labels while serving. The preprocessor (masking +
+    ``fit`` needs labels; ``supervised_for`` when the config decides); ``presets`` maps preset names to config
+    overrides; ``learns_from_feedback`` declares that ``learn_feedback`` takes operators' corrected labels while
+    serving; ``capabilities`` declares its pipeline stages, GPU use and knowledge base (its package's
+    CAPABILITIES, see ``logad.detectors.capabilities``). The preprocessor (masking +
     template store) is shared with serving so the same message always maps to the same template ID.
     """
 
@@ -47,6 +50,12 @@ class Detector(ABC):
     scores_are_probabilities: ClassVar[bool] = False
     learns_from_feedback: ClassVar[bool] = False
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @classmethod
+    def supervised_for(cls, config: Any) -> bool:
+        """Whether ``fit`` needs labels with ``config``: ``supervised`` unless the config chooses."""
+        return cls.supervised
 
     def __init__(self, config: Any, preprocessor: Preprocessor) -> None:
         self.config = config

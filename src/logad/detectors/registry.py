@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
+from logad.detectors.capabilities import Capabilities
 from logad.errors import ConfigError
 
 _DETECTORS: dict[str, type] = {}
-# Sub-packages imported lazily so that `logad` stays fast and optional heavy extras are only needed when used.
+# The module of each built-in detector that registers it, imported on first use so that `logad` stays fast and
+# optional heavy extras are only needed when used. Its package declares CAPABILITIES and imports nothing heavy.
 _BUILTIN_MODULES: dict[str, str] = {
-    "baseline": "logad.detectors.baseline",
-    "bertloganom": "logad.detectors.bertloganom",
-    "deeplog": "logad.detectors.deeplog",
-    "logllm": "logad.detectors.logllm",
-    "logsentry": "logad.detectors.logsentry",
+    "baseline": "logad.detectors.baseline.model",
+    "bertloganom": "logad.detectors.bertloganom.detector",
+    "deeplog": "logad.detectors.deeplog.detector",
+    "logllm": "logad.detectors.logllm.detector",
+    "logsentry": "logad.detectors.logsentry.detector",
 }
+# What `logad quickstart` trains unless told otherwise: it trains in seconds on a CPU with no extra installed.
+DEFAULT_DETECTOR = "baseline"
 
 
 def register_detector(cls: type) -> type:
@@ -41,3 +47,24 @@ def get_detector_class(name: str) -> type:
     if name not in _DETECTORS:
         raise ConfigError(f"unknown detector {name!r}; available: {', '.join(available_detectors())}")
     return _DETECTORS[name]
+
+
+def detector_capabilities(name: str) -> Capabilities:
+    """What detector ``name`` declares (see ``capabilities``); a built-in one's code is not imported."""
+    if name in _DETECTORS:
+        return _DETECTORS[name].capabilities
+    if name in _BUILTIN_MODULES:
+        return importlib.import_module(_BUILTIN_MODULES[name].rpartition(".")[0]).CAPABILITIES
+    raise ConfigError(f"unknown detector {name!r}; available: {', '.join(available_detectors())}")
+
+
+def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for a detector package: ``exports`` maps a name to the submodule defining it,
+    imported on first access, so that importing the package (for its CAPABILITIES) imports no heavy code."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f"{package}.{exports[name]}"), name)
+
+    return __getattr__

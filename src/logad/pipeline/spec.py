@@ -1,9 +1,10 @@
 """The steps of a detector's training pipeline, each a `logad` command line over named parameters.
 
-prepare (parse + window once) -> train (LogSentry: pre-train + fine-tune; LogLLM: one step per stage, each
-resuming the previous stage's checkpoint; others: train) -> evaluate with a quality gate on the held-out split ->
-(LogSentry) populate the tenant's knowledge base -> register the version for the tenant. Arguments hold
-``{parameter}`` placeholders: the local runner fills in values, the Argo renderer workflow-parameter expressions.
+prepare (parse + window once) -> one step per training stage the detector declares (``Capabilities.stages``; with
+several, each resumes the previous stage's checkpoint) -> evaluate with a quality gate on the held-out split ->
+(detectors that keep a knowledge base) populate the tenant's knowledge base -> register the version for the tenant.
+Arguments hold ``{parameter}`` placeholders: the local runner fills in values, the Argo renderer workflow-parameter
+expressions.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from logad.config import require_range
+from logad.detectors.capabilities import Capabilities, TrainingStage
+from logad.detectors.registry import detector_capabilities
 
 # Workflow parameters, in the order they are declared; optional ones take "" for "not given".
 PARAMETERS = (
@@ -34,7 +37,7 @@ TRAINING_RESOURCES = "training_resources"
 CLUSTER_PARAMETERS = (TRAINING_RESOURCES,)
 WINDOWS = "{workdir}/data/windows.jsonl"
 MODEL = "{workdir}/model"
-LOGLLM_STAGES = (("stage-1", ["projector", "embedder", "all"]), ("stage-2", ["all"]), ("stage-3", []))
+STAGES = "{workdir}/stages"  # where a stage hands its checkpoint to the next
 
 
 @dataclass
@@ -67,14 +70,15 @@ class PipelineParams:
 @dataclass(frozen=True)
 class Step:
     """One node of the DAG: a `logad` command line (with placeholders), the steps it waits for, whether it is a
-    training step that runs as a distributed job, and whether it opens the model's knowledge base (such steps must
-    reach the Milvus server the predictors use)."""
+    training step that runs as a distributed job, whether it opens the model's knowledge base (such steps must
+    reach the Milvus server the predictors use), and whether it can use the GPUs its detector's training gets."""
 
     name: str
     args: tuple[str, ...]
     depends: tuple[str, ...] = ()
     distributed: bool = False
     knowledge_base: bool = False
+    gpus: bool = False
 
     def command(self, values: dict[str, str]) -> list[str]:
         """The arguments with every ``{parameter}`` filled in from ``values``."""
@@ -91,7 +95,10 @@ def _prepared_data() -> tuple[str, ...]:
     return _data_args(WINDOWS, "sessions-jsonl")
 
 
-def _train_step(name: str, detector: str, out: str, depends: str, settings: tuple[str, ...] = ()) -> Step:
+def _train_step(detector: str, declared: Capabilities, stage: TrainingStage, out: str, depends: str) -> Step:
+    settings = tuple(arg for setting in stage.settings for arg in ("--set", f"detector.{setting}"))
+    if declared.handover:
+        settings += ("--set", f"detector.{declared.handover}={STAGES}")
     args = (
         "train",
         "--detector",
@@ -110,25 +117,17 @@ def _train_step(name: str, detector: str, out: str, depends: str, settings: tupl
         out,
         "--quiet",
     )
-    return Step(name, args, (depends,), distributed=True, knowledge_base=uses_knowledge_base(detector))
+    return Step(stage.name, args, (depends,), distributed=True, knowledge_base=declared.knowledge_base, gpus=stage.gpus)
 
 
-def uses_knowledge_base(detector: str) -> bool:
-    """Whether ``detector``'s models carry a knowledge base (built in training, read by evaluate and serving)."""
-    return detector == "logsentry"
-
-
-def _training_steps(detector: str) -> list[Step]:
-    if detector == "logllm":
-        steps, previous = [], "prepare"
-        for position, (name, skipped) in enumerate(LOGLLM_STAGES):
-            settings = ("--set", f"detector.skip_stages=[{','.join(skipped)}]")
-            settings += ("--set", "detector.checkpoint_dir={workdir}/stages")
-            out = MODEL if position == len(LOGLLM_STAGES) - 1 else f"{{workdir}}/{name}"
-            steps.append(_train_step(name, detector, out, previous, settings))
-            previous = name
-        return steps
-    return [_train_step("pre-train" if detector == "logsentry" else "train", detector, MODEL, "prepare")]
+def _training_steps(detector: str, declared: Capabilities) -> list[Step]:
+    """One step per declared stage, each after the previous one; the last writes the model."""
+    steps, previous = [], "prepare"
+    for position, stage in enumerate(declared.stages):
+        out = MODEL if position == len(declared.stages) - 1 else f"{{workdir}}/{stage.name}"
+        steps.append(_train_step(detector, declared, stage, out, previous))
+        previous = stage.name
+    return steps
 
 
 def pipeline_steps(detector: str) -> list[Step]:
@@ -137,17 +136,18 @@ def pipeline_steps(detector: str) -> list[Step]:
         "prepare",
         ("prepare", *_data_args("{logs}", "{format}", "{labels}"), "--window", "{window}", "--out", WINDOWS, "--quiet"),
     )
-    training = _training_steps(detector)
+    declared = detector_capabilities(detector)
+    training = _training_steps(detector, declared)
     trained = training[-1].name
     evaluate = Step(
         "evaluate",
         ("evaluate", "--model", MODEL, *_prepared_data(), "--split", "{split}", "--min-f1", "{min_f1}", "--json"),
         (trained,),
-        knowledge_base=uses_knowledge_base(detector),
+        knowledge_base=declared.knowledge_base,
     )
     steps = [prepare, *training, evaluate]
     gate = "evaluate"
-    if uses_knowledge_base(detector):
+    if declared.knowledge_base:
         kb = ("kb", "build", "--model", MODEL, *_prepared_data(), "--tenant", "{tenant}")
         steps.append(Step("knowledge-base", (*kb, "--quiet"), (gate,), knowledge_base=True))
         gate = "knowledge-base"

@@ -61,8 +61,12 @@ def test_fit_trains_every_stage_writes_checkpoints_and_round_trips(tiny_config, 
     assert scores.shape == (12,) and ((scores > 0) & (scores < 1)).all()
     detector.save(tmp_path / "model")
     files = {path.name for path in (tmp_path / "model").iterdir()}
-    assert files == {"llm_adapter", "encoder_adapter", "projector.pt", "logllm.json"}  # adapters, not an LLM copy
+    warm = {f"{name}.{ext}" for name in ("warm_answers", "warm_messages") for ext in ("json", "npz")}
+    assert files == {"llm_adapter", "encoder_adapter", "projector.pt", "logllm.json"} | warm  # not an LLM copy
     loaded = LogLLMDetector.load(tmp_path / "model", detector.config, preprocessor)
+    train_scores = loaded.score(_windows(40, 4))  # answered from the warm caches the artifact carries
+    assert loaded.model.embedder.encoded == 0
+    np.testing.assert_allclose(train_scores, detector.score(_windows(40, 4)), atol=1e-6)
     np.testing.assert_allclose(loaded.score(test), scores, atol=1e-5)
     assert loaded.explain(test[:1])[0]["answer"] in ("normal", "anomalous")
 

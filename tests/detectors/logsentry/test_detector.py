@@ -182,6 +182,25 @@ def test_save_load_round_trip_and_restart_from_another_process(trained, preproce
     assert np.allclose(json.loads(result.stdout.strip().splitlines()[-1]), expected, atol=1e-5)
 
 
+def test_a_loaded_model_scores_its_training_texts_from_warm_caches_without_running_the_encoders(trained, preprocessor):
+    detector, model_dir = trained
+    train = _windows(60, 5)
+    expected = detector.score(train)
+    detector.close()
+    loaded = LogSentryDetector.load(model_dir, detector.config, preprocessor)
+    assert len(loaded._warm_texts) == loaded.distinct_texts(train)
+
+    def no_forward(*_args, **_kwargs):
+        raise AssertionError("a warm text was encoded again")
+
+    loaded.classifier.forward = no_forward
+    loaded.retrieval_encoder.forward = no_forward
+    np.testing.assert_allclose(loaded.score(train), expected, atol=1e-6)
+    with pytest.raises(AssertionError, match="encoded again"):
+        loaded.score([LogSequence(id="new", messages=NORMAL[:2] * 5)])  # a text not seen in training is encoded
+    loaded.close()
+
+
 def test_a_knowledge_base_of_another_model_version_is_refused(trained, preprocessor):
     detector, model_dir = trained
     detector.close()

@@ -60,7 +60,7 @@ def _save_random_models(shapes: ModelShapes, folder: Path) -> tuple[Path, Path]:
     """Random-weight checkpoints of ``shapes`` in bfloat16, with the packaged encoder's tokenizer for both."""
     from transformers import AutoTokenizer, BertConfig, BertModel, LlamaConfig, LlamaForCausalLM
 
-    from logad.detectors.logsentry.encoder import resolve_encoder
+    from logad.detectors.common.encoders import resolve_encoder
 
     tokenizer = AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
     tokenizer.eos_token = "[SEP]"

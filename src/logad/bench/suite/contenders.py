@@ -10,7 +10,6 @@ from logad.detectors.registry import get_detector_class
 from logad.errors import ConfigError
 from logad.jobs.train import detector_config_for
 from logad.jobs.train_config import TrainConfig
-from logad.parsing.preprocessor import Preprocessor
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Contender:
     def supervised(self) -> bool:
         """Whether the detector trains on labels with these overrides (the baseline's depends on its model)."""
         cls = get_detector_class(self.detector)
-        return bool(cls(detector_config_for(cls, None, self.overrides), Preprocessor()).supervised)
+        return cls.supervised_for(detector_config_for(cls, None, self.overrides))
 
 
 CONTENDERS: tuple[Contender, ...] = (

@@ -13,7 +13,7 @@ from logad.data.prepared import write_windows
 from logad.data.splits import DataSplit, SplitSpec, split_sequences
 from logad.data.synth import LABELS, MANIFEST, SynthConfig, generate
 from logad.data.types import LogSequence
-from logad.detectors.logsentry.labels import few_label_indices
+from logad.detectors.common.examples import few_label_indices
 from logad.eval.scoring import labels_of
 from logad.jobs.train_config import TrainConfig
 from logad.jsonio import read_json_object

@@ -16,6 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
+from logad.detectors.baseline import CAPABILITIES
 from logad.detectors.baseline.config import SUPERVISED_MODELS, BaselineConfig
 from logad.detectors.baseline.features import FeatureScaler, count_matrix
 from logad.detectors.registry import register_detector
@@ -31,6 +32,7 @@ class BaselineDetector(Detector):
 
     name = "baseline"
     config_class = BaselineConfig
+    capabilities = CAPABILITIES
 
     def __init__(self, config: BaselineConfig, preprocessor: Preprocessor) -> None:
         super().__init__(config, preprocessor)
@@ -39,9 +41,13 @@ class BaselineDetector(Detector):
         self.model: Any = None
         self._residual_projection: np.ndarray | None = None
 
+    @classmethod
+    def supervised_for(cls, config: BaselineConfig) -> bool:
+        return config.model in SUPERVISED_MODELS
+
     @property
     def supervised(self) -> bool:  # type: ignore[override]
-        return self.config.model in SUPERVISED_MODELS
+        return self.supervised_for(self.config)
 
     @property
     def scores_are_probabilities(self) -> bool:  # type: ignore[override]

@@ -12,6 +12,7 @@ import torch
 from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
+from logad.detectors.bertloganom import CAPABILITIES
 from logad.detectors.bertloganom.config import PRESETS, BertLogAnomConfig
 from logad.detectors.bertloganom.inference import Inspection, inspect
 from logad.detectors.bertloganom.inputs import Window, distinct, encode, truncation_offset
@@ -45,6 +46,7 @@ class BertLogAnomDetector(Detector):
     supervised = False
     scores_are_probabilities = False
     presets: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+    capabilities = CAPABILITIES
 
     def __init__(self, config: BertLogAnomConfig, preprocessor: Preprocessor) -> None:
         super().__init__(config, preprocessor)

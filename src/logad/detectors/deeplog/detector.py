@@ -12,6 +12,7 @@ import torch
 from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
+from logad.detectors.deeplog import CAPABILITIES
 from logad.detectors.deeplog.config import PRESETS, DeepLogConfig
 from logad.detectors.deeplog.inference import miss_fraction, missed_events, predict
 from logad.detectors.deeplog.keys import Keys, Pairs, count_pairs, key_sequence
@@ -48,6 +49,7 @@ class DeepLogDetector(Detector):
     supervised = False
     scores_are_probabilities = False
     presets: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+    capabilities = CAPABILITIES
 
     def __init__(self, config: DeepLogConfig, preprocessor: Preprocessor) -> None:
         super().__init__(config, preprocessor)

@@ -27,7 +27,7 @@ from logad.train.history import EpochStats
 STAGE_STATE = "stage.json"
 EPOCHS_DIR = "epochs"
 # Fields that do not change what a stage computes (each stage's own settings enter through the stage prefix).
-_NOT_FINGERPRINTED = ("score_batch_size", "cache_size", "cache_dir", "checkpoint_dir", "skip_stages")
+_NOT_FINGERPRINTED = ("score_batch_size", "cache_size", "warm_windows", "cache_dir", "checkpoint_dir", "skip_stages")
 
 
 @dataclass

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logad.config import require_positive, require_range
+from logad.detectors.common.encoders import DEFAULT_ENCODER
 
 DEFAULT_LLM = "SmolLM2-135M-Instruct"
 STAGES = ("llm", "projector", "embedder", "all")
@@ -60,11 +61,13 @@ class LogLLMConfig:
     by ``lr_decay`` ten times over the stage. ``minority_ratio`` oversamples the rarer class to at least that share
     of each epoch. Micro-batches of ``micro_batch_size`` accumulate to ``batch_size``. Windows keep their last
     ``max_messages`` messages, messages their first ``max_message_tokens`` tokens. ``train_on_distinct`` trains on
-    each distinct (masked window, label) once per epoch (windows repeat a lot).
+    each distinct (masked window, label) once per epoch (windows repeat a lot). The answers to the ``warm_windows``
+    most frequent training and validation windows, and their messages' vectors, are saved with the model, so that
+    serving starts with warm caches (0: none).
     """
 
     llm: str = DEFAULT_LLM
-    encoder: str = "all-MiniLM-L6-v2"
+    encoder: str = DEFAULT_ENCODER
     quantization: str = "nf4"
     dtype: str = "auto"
     cache_dir: str | None = None
@@ -85,6 +88,7 @@ class LogLLMConfig:
     train_on_distinct: bool = False
     score_batch_size: int = 16
     cache_size: int = 200_000
+    warm_windows: int = 10_000
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -110,6 +114,8 @@ class LogLLMConfig:
                 "cache_size",
             ),
         )
+        if self.warm_windows < 0:
+            raise ValueError(f"warm_windows must be >= 0, not {self.warm_windows}")
         if self.batch_size % self.micro_batch_size:
             raise ValueError(f"batch_size {self.batch_size} is not a multiple of micro_batch_size")
 

@@ -12,6 +12,10 @@ from tqdm.auto import tqdm
 
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
+from logad.detectors.common.cache import LruCache
+from logad.detectors.common.examples import distinct_examples
+from logad.detectors.common.warm import most_frequent, read_warm_outputs, write_warm_outputs
+from logad.detectors.logllm import CAPABILITIES
 from logad.detectors.logllm.checkpoints import (
     Resume,
     data_digest,
@@ -24,8 +28,6 @@ from logad.detectors.logllm.config import PRESETS, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel, build_model
 from logad.detectors.logllm.models import allow_inference_layout
 from logad.detectors.logllm.stages import train_stage
-from logad.detectors.logsentry.cache import LruCache
-from logad.detectors.logsentry.labels import distinct_examples
 from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
@@ -37,6 +39,8 @@ from logad.train.ranks import is_main_process
 STATE_FILE = "logllm.json"
 STAGES_DIR = "stages"
 WINDOW_SEPARATOR = "\x1e"  # ASCII record separator: never inside a log message
+WARM_ANSWERS = "warm_answers"
+WARM_MESSAGES = "warm_messages"
 
 
 @register_detector
@@ -48,12 +52,14 @@ class LogLLMDetector(Detector):
     supervised = True
     scores_are_probabilities = True
     presets = PRESETS
+    capabilities = CAPABILITIES
 
     def __init__(self, config: LogLLMConfig, preprocessor: Preprocessor) -> None:
         super().__init__(config, preprocessor)
         self.model: LogLLMModel | None = None
         self.history: list[EpochStats] = []
         self._probability_cache: LruCache[float] = LruCache(config.cache_size)
+        self._warm_keys: list[str] = []
 
     def window_messages(self, sequence: LogSequence) -> list[str]:
         """The window's last ``max_messages`` messages, masked by the preprocessor's regexes (no parser)."""
@@ -91,6 +97,18 @@ class LogLLMDetector(Detector):
                 save_stage(root, position, stage, fingerprints[position], self.model, self.history)
         allow_inference_layout(self.model)
         self._probability_cache.clear()
+        # Every rank makes the same calls (ZeRO-3 gathers weights in each forward pass).
+        self._warm_keys = most_frequent([self._key(seq) for seq in [*train, *validation]], cfg.warm_windows)
+        self._probabilities(self._warm_keys)
+
+    def _key(self, sequence: LogSequence) -> str:
+        """The window's masked messages as one cache key."""
+        return WINDOW_SEPARATOR.join(self.window_messages(sequence))
+
+    def _probabilities(self, keys: list[str]) -> np.ndarray:
+        """P(anomalous) of each window key, cached ones read, the others answered by the model and cached."""
+        model = self.fitted(self.model)
+        return np.array(self._probability_cache.lookup(keys, lambda missing: self._answer(model, missing)))
 
     def _checkpoint_root(self, context: FitContext) -> Path | None:
         """``checkpoint_dir`` if set, else ``<work_dir>/stages``; None when there is nowhere to write."""
@@ -100,9 +118,7 @@ class LogLLMDetector(Detector):
 
     # ---- inference ------------------------------------------------------------------------------------------
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
-        model = self.fitted(self.model)
-        keys = [WINDOW_SEPARATOR.join(self.window_messages(seq)) for seq in sequences]
-        return np.array(self._probability_cache.lookup(keys, lambda missing: self._answer(model, missing)))
+        return self._probabilities([self._key(seq) for seq in sequences])
 
     def _answer(self, model: LogLLMModel, keys: list[str]) -> list[float]:
         """P(anomalous) of each window key, scored in batches of similar length."""
@@ -140,6 +156,11 @@ class LogLLMDetector(Detector):
         self.fitted(self.model).save_weights(Path(directory))
         history = [record.__dict__ for record in self.history]
         write_json_atomic(Path(directory) / STATE_FILE, {"stages": self.config.stages, "history": history})
+        answers = self._probabilities(self._warm_keys)
+        write_warm_outputs(directory, WARM_ANSWERS, self._warm_keys, {"probability": answers})
+        messages = list(dict.fromkeys(m for key in self._warm_keys for m in key.split(WINDOW_SEPARATOR)))
+        vectors, _ = self.fitted(self.model).embedder.cached_vectors(messages)
+        write_warm_outputs(directory, WARM_MESSAGES, messages, {"vector": vectors.cpu().numpy()})
 
     @classmethod
     def load(cls, directory: Path, config: LogLLMConfig, preprocessor: Preprocessor) -> LogLLMDetector:
@@ -147,4 +168,10 @@ class LogLLMDetector(Detector):
         detector = cls(config, preprocessor)
         detector.model = build_model(config, Path(directory), trainable=False)
         detector.history = [EpochStats(**record) for record in state.get("history", [])]
+        detector._warm_keys, answers = read_warm_outputs(directory, WARM_ANSWERS)
+        for key, probability in zip(detector._warm_keys, answers.get("probability", ()), strict=False):
+            detector._probability_cache.put(key, float(probability))
+        messages, vectors = read_warm_outputs(directory, WARM_MESSAGES)
+        for message, vector in zip(messages, vectors.get("vector", ()), strict=False):
+            detector.model.embedder.cache.put(message, torch.from_numpy(vector))
         return detector

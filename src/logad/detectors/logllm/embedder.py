@@ -15,7 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
-from logad.detectors.logsentry.cache import LruCache
+from logad.detectors.common.cache import LruCache
 from logad.errors import ConfigError
 from logad.train.distributed import gradient_free
 

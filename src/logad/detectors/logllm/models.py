@@ -13,8 +13,8 @@ from peft import LoraConfig, PeftModel, TaskType, get_peft_model, prepare_model_
 from torch import nn
 from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
+from logad.detectors.common.encoders import resolve_encoder
 from logad.detectors.logllm.config import DEFAULT_LLM, LogLLMConfig, LoraSettings
-from logad.detectors.logsentry.encoder import resolve_encoder
 from logad.errors import ConfigError
 
 # Names that resolve to a GGUF file shipped in a PyPI package instead of a model hub: (distribution, module, file).

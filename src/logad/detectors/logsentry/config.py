@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from logad.config import require_positive, require_range
+from logad.detectors.common.encoders import DEFAULT_ENCODER
 from logad.detectors.logsentry.text import TEXT_FORMS
 from logad.kb.config import KBConfig
 
-DEFAULT_ENCODER = "all-MiniLM-L6-v2"
 CUTOFF_KINDS = ("token", "feature", "span")
 
 
@@ -33,7 +33,8 @@ class LogSentryConfig:
     over the ``k`` similarities; ``kb_undersample`` None keeps every window (the paper's unbalanced KB), 1.0 keeps
     as many normal windows as anomalous ones (balanced). ``beta`` 1.0 disables retrieval. ``train_on_distinct``
     trains on each distinct (text, label) once per epoch: windows repeat a lot (HDFS_2pct: 11,501 sessions, 1,532
-    distinct texts), so this cuts CPU time by ~7x.
+    distinct texts), so this cuts CPU time by ~7x. The outputs of the ``warm_windows`` most frequent training and
+    validation texts are saved with the model, so that serving starts with warm caches (0: none).
 
     ``knn_min_similarity``: a knowledge-base row less similar than this does not vote, and a window left without a
     voter is scored by the classifier alone. The softmax vote weighs whatever neighbours a tenant's partition
@@ -77,6 +78,7 @@ class LogSentryConfig:
     max_pairs_per_epoch: int | None = None
     encode_batch_size: int = 64
     cache_size: int = 100_000
+    warm_windows: int = 10_000
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -99,6 +101,8 @@ class LogSentryConfig:
                 "cache_size",
             ),
         )
+        if self.warm_windows < 0:
+            raise ValueError(f"warm_windows must be >= 0, not {self.warm_windows}")
         if self.pretrain_epochs < 0 or self.finetune_epochs < 1:
             raise ValueError("pretrain_epochs must be >= 0 and finetune_epochs >= 1")
         unknown = set(self.cutoff_kinds) - set(CUTOFF_KINDS)

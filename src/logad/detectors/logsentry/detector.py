@@ -14,14 +14,16 @@ import torch
 from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors.base import Detector, FitContext
-from logad.detectors.logsentry.cache import LruCache
+from logad.detectors.common.cache import LruCache
+from logad.detectors.common.examples import distinct_examples, few_label_indices
+from logad.detectors.common.warm import most_frequent, read_warm_outputs, write_warm_outputs
+from logad.detectors.logsentry import CAPABILITIES
 from logad.detectors.logsentry.classifier import LogSentryClassifier
 from logad.detectors.logsentry.config import PRESETS, LogSentryConfig
 from logad.detectors.logsentry.encoder import SequenceEncoder
 from logad.detectors.logsentry.finetune import finetune
 from logad.detectors.logsentry.inference import run_batched
 from logad.detectors.logsentry.knowledge import KnowledgeBaseRef
-from logad.detectors.logsentry.labels import distinct_examples, few_label_indices
 from logad.detectors.logsentry.pretrain import pretrain
 from logad.detectors.logsentry.retrieval import fuse
 from logad.detectors.logsentry.text import window_texts
@@ -39,6 +41,7 @@ CLASSIFIER_ENCODER_DIR = "classifier_encoder"
 HEAD_FILE = "classifier_head.pt"
 STATE_FILE = "logsentry.json"
 FEEDBACK_SOURCE = "feedback"  # knowledge-base source of an operator's verdict: feedback/<window id>
+WARM_OUTPUTS = "warm_outputs"
 
 
 @register_detector
@@ -51,6 +54,7 @@ class LogSentryDetector(Detector):
     scores_are_probabilities = True
     learns_from_feedback = True
     presets = PRESETS
+    capabilities = CAPABILITIES
 
     def __init__(self, config: LogSentryConfig, preprocessor: Preprocessor) -> None:
         super().__init__(config, preprocessor)
@@ -62,6 +66,7 @@ class LogSentryDetector(Detector):
         self._kb: KnowledgeBase | None = None
         self._p_model_cache: LruCache[float] = LruCache(config.cache_size)
         self._embedding_cache: LruCache[np.ndarray] = LruCache(config.cache_size)
+        self._warm_texts: list[str] = []
 
     # ---- training -------------------------------------------------------------------------------------------
     def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
@@ -88,6 +93,15 @@ class LogSentryDetector(Detector):
         if cfg.beta < 1.0 and is_main_process():  # one writer; helper ranks of a distributed run stop after fitting
             self._create_knowledge_base(context)
             self.add_to_knowledge_base(labelled, cfg.tenant, "train", context.show_progress)
+        self._warm_texts = most_frequent(self._texts([*train, *validation]), cfg.warm_windows)
+        self._warm_outputs()
+
+    def _warm_outputs(self) -> dict[str, np.ndarray]:
+        """The outputs ``score`` caches, for the most frequent training texts (computed now where missing)."""
+        outputs = {"p_model": self._p_model(self._warm_texts)}
+        if self.kb_ref is not None:
+            outputs["embedding"] = self._embeddings(self._warm_texts)
+        return outputs
 
     @staticmethod
     def _checkpoints(context: FitContext, run: str) -> EpochCheckpoints | None:
@@ -222,6 +236,10 @@ class LogSentryDetector(Detector):
 
         return np.stack(self._embedding_cache.lookup(texts, embed)) if texts else np.zeros((0, 1))
 
+    def knowledge_base_tenant(self) -> str | None:
+        """The tenant whose windows training wrote; None when the model has no knowledge base (beta = 1)."""
+        return None if self.kb_ref is None else self.kb_ref.tenant
+
     def knowledge_base(self, create: bool = False) -> KnowledgeBase:
         """The open knowledge base, opened on first use (``create``: make the collection again if it was
         dropped); refuses one built for another model version."""
@@ -264,6 +282,7 @@ class LogSentryDetector(Detector):
             ref = self.kb_ref.relocated(self._model_dir or directory, directory).to_dict()
         history = [stats.__dict__ for stats in self.history]
         write_json_atomic(directory / STATE_FILE, {"knowledge_base": ref, "history": history})
+        write_warm_outputs(directory, WARM_OUTPUTS, self._warm_texts, self._warm_outputs())
 
     @classmethod
     def load(cls, directory: Path, config: LogSentryConfig, preprocessor: Preprocessor) -> LogSentryDetector:
@@ -281,4 +300,8 @@ class LogSentryDetector(Detector):
         if state.get("knowledge_base"):
             detector.kb_ref = KnowledgeBaseRef(**state["knowledge_base"])
             detector._model_dir = directory
+        detector._warm_texts, outputs = read_warm_outputs(directory, WARM_OUTPUTS)
+        for name, cache in (("p_model", detector._p_model_cache), ("embedding", detector._embedding_cache)):
+            for text, value in zip(detector._warm_texts, outputs.get(name, ()), strict=False):
+                cache.put(text, float(value) if value.ndim == 0 else value)
         return detector

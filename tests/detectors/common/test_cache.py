@@ -3,7 +3,7 @@ cache is too small to keep them."""
 
 from __future__ import annotations
 
-from logad.detectors.logsentry.cache import LruCache
+from logad.detectors.common.cache import LruCache
 
 
 def test_lookup_computes_each_missing_key_once_and_survives_a_small_capacity():
