@@ -1,11 +1,11 @@
 """The WorkflowTemplate ``logad-train-<detector>`` each detector trains with, and the parameters it declares: the
-pipeline's parameters and the cluster-only ones (``logad.pipeline.spec.PARAMETERS`` + ``CLUSTER_PARAMETERS``), which
+pipeline's parameters and the cluster-only ones (``logad.workflow.spec.PARAMETERS`` + ``CLUSTER_PARAMETERS``), which
 ``logad pipeline render`` declares in every template of ``pipelines/generated/``; a test keeps the two equal. The
 operator sends no other parameter."""
 
 from __future__ import annotations
 
-from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS
+from logad.workflow.spec import CLUSTER_PARAMETERS, PARAMETERS
 
 
 def template_name(detector: str) -> str:

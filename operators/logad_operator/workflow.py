@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from logad.pipeline.spec import TRAINING_RESOURCES
+from logad.workflow.spec import TRAINING_RESOURCES
 from logad_operator import layout
 from logad_operator.resources import (
     ANNOTATION_PREVIOUS_MODEL_URI,

@@ -1,4 +1,4 @@
-"""logad's training pipelines as Argo WorkflowTemplates, built with Hera from `logad.pipeline`'s step list."""
+"""logad's training pipelines as Argo WorkflowTemplates, built with Hera from `logad.workflow`'s step list."""
 
 from logad_pipelines.settings import ClusterSettings, TrainingSettings
 from logad_pipelines.trainjob import training_runtime

@@ -24,7 +24,7 @@ import yaml
 from hera.workflows import Resource, RetryStrategy
 
 from logad.detectors.registry import detector_capabilities
-from logad.pipeline.spec import Step
+from logad.workflow.spec import Step
 from logad_pipelines import pods
 from logad_pipelines.settings import ClusterSettings
 

@@ -1,4 +1,4 @@
-"""One Argo WorkflowTemplate per detector, rendered with Hera from the steps in `logad.pipeline.spec`.
+"""One Argo WorkflowTemplate per detector, rendered with Hera from the steps in `logad.workflow.spec`.
 
 Each step is a container running the same `logad` command the local runner runs; training steps run under torchrun
 (in the step's pod for one node, as a Kubeflow Trainer TrainJob for several); after the model is registered, a run
@@ -16,7 +16,7 @@ from hera.workflows import DAG, Container, Parameter, Resource, RetryStrategy, W
 from hera.workflows import models as m
 
 from logad.detectors.registry import available_detectors
-from logad.pipeline.spec import (
+from logad.workflow.spec import (
     CLUSTER_PARAMETERS,
     MODEL,
     PARAMETERS,

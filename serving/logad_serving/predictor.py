@@ -48,6 +48,7 @@ class DetectorPredictor(Model):
         )
         self._detector_lock = threading.Lock()
         self._default_tenant = "default"
+        self._tenant_scoped = False
         self.metrics = ModelMetrics(name, read_manifest(self.model_dir).model_version)
 
     def load(self) -> bool:
@@ -56,6 +57,8 @@ class DetectorPredictor(Model):
         detector.open_resources()
         if isinstance(detector, KnowledgeBaseDetector):  # a request naming no tenant votes with the trained one's rows
             self._default_tenant = detector.knowledge_base_tenant() or self._default_tenant
+        tenant_knowledge = isinstance(detector, KnowledgeBaseDetector) and detector.knowledge_base_tenant() is not None
+        self._tenant_scoped = tenant_knowledge or detector.learns_from_feedback
         self.ready = True
         return self.ready
 
@@ -84,7 +87,8 @@ class DetectorPredictor(Model):
         if isinstance(payload, dict):
             check_model_version(payload.get("model_version"), self.model_version)
         tenant = request_tenant(headers, None, self._default_tenant)
-        key = f"{tenant}\n{int(batch.explain)}"
+        # Windows of different tenants share a model call unless the scores read the tenant's own knowledge base.
+        key = f"{tenant if self._tenant_scoped else self._default_tenant}\n{int(batch.explain)}"
         scored = await self._batcher.submit(key, batch.windows)
         self.metrics.scored(tenant, len(batch.windows))
         explanations = [e for _, e in scored] if batch.explain else None

@@ -200,7 +200,7 @@ class TenantTransformer(Model):
         arrived = time.time()
 
         def needed(data: dict[str, Any]) -> WindowQuery:
-            return self.stream.window_query(self.stream.current(data), records, flush, arrived)
+            return self.stream.window_query(self.stream.current(data), records, flush, arrived, bool(provisional))
 
         async def advance(stored: TenantState) -> Update[Advanced | Committed]:
             state = self.stream.current(stored.data)

@@ -8,7 +8,7 @@ import pytest
 from suite_helpers import BLOCKS, TINY_DEEPLOG, new_run, tiny_logsentry
 
 from logad.bench.common import Dataset
-from logad.bench.registry import BenchResult
+from logad.bench.scenario_table import BenchResult
 from logad.bench.scenarios.suite import run_suite
 from logad.bench.suite.contenders import CONTENDERS, Contender
 from logad.data.dataset import DataSpec

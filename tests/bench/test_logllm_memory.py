@@ -6,7 +6,7 @@ import argparse
 
 import torch
 
-from logad.bench.registry import get_scenario
+from logad.bench.scenario_table import get_scenario
 
 
 def test_memory_scenario_measures_a_training_step_for_both_quantisations():

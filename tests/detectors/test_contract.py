@@ -24,7 +24,7 @@ from logad.config import config_to_dict
 from logad.data.types import LogSequence
 from logad.detectors import FitContext, get_detector_class
 from logad.detectors.base import Detector, NotFittedError
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 from logad.errors import LogadError
 from logad.jobs.train import detector_config_for
 from logad.parsing.preprocessor import Preprocessor
@@ -159,6 +159,40 @@ def test_the_kserve_predictor_serves_the_artifact_with_the_same_scores(
     assert [p["id"] for p in predictions] == [w.id for w in run.windows]
     np.testing.assert_allclose([p["score"] for p in predictions], run.fitted_scores, **SCORES)
     assert all(isinstance(p["explanation"], dict) for p in predictions)
+
+
+@pytest.mark.parametrize("name", DETECTORS)
+def test_concurrent_tenants_share_a_model_call_unless_their_scores_are_their_own(
+    name: str, trained: Callable[[str], Trained]
+) -> None:
+    """The predictor's dynamic batching mixes tenants' windows into one model call, except for a detector whose
+    scores read per-tenant state (a knowledge base, feedback); each tenant gets the scores of its own call."""
+    from logad_serving.predictor import DetectorPredictor
+    from logad_serving.tenancy import TENANT_HEADER
+
+    run = trained(name)
+    run.loaded.detector.close()
+    predictor = DetectorPredictor(name, run.artifact)
+    instances = [{"id": w.id, "messages": w.messages, "timestamps": w.timestamps} for w in run.windows]
+
+    async def two_tenants() -> list[dict[str, Any]]:
+        requests = [predictor.predict({"instances": instances}, {TENANT_HEADER: t}) for t in ("team-a", "team-b")]
+        return await asyncio.gather(*requests)
+
+    try:
+        assert predictor.load()
+        detector = predictor.model.detector
+        calls: list[str] = []
+        score_tenant = detector.score_tenant
+        detector.score_tenant = lambda windows, tenant: calls.append(tenant) or score_tenant(windows, tenant)
+        answers = asyncio.run(two_tenants())
+        alone = {tenant: score_tenant(run.windows, tenant) for tenant in ("team-a", "team-b")}
+    finally:
+        predictor.stop()
+    per_tenant = get_detector_class(name).learns_from_feedback or detector_capabilities(name).knowledge_base
+    assert len(calls) == (2 if per_tenant else 1)
+    for answer, tenant in zip(answers, ("team-a", "team-b"), strict=True):
+        np.testing.assert_allclose([p["score"] for p in answer["predictions"]], alone[tenant], **SCORES)
 
 
 def test_a_detector_without_a_tiny_config_fails_loudly(tiny_detector_config: Callable[[str], dict[str, Any]]) -> None:

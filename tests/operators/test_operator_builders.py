@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from logad.detectors.registry import available_detectors, detector_capabilities
-from logad.pipeline.spec import TRAINING_RESOURCES
+from logad.workflow.spec import TRAINING_RESOURCES
 from logad_operator import cleanup
 from logad_operator.compare import contains
 from logad_operator.inference_service import build_inference_service, inference_service_spec

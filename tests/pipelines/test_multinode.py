@@ -19,7 +19,7 @@ import yaml
 pytest.importorskip("hera")
 
 from logad.cli import main
-from logad.pipeline.spec import PipelineParams, pipeline_steps
+from logad.workflow.spec import PipelineParams, pipeline_steps
 from logad_pipelines import ClusterSettings, workflow_template
 
 TAG = re.compile(r"\{\{workflow\.parameters\.(\w+)\}\}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from logad.cli import main
-from logad.registry import ModelRegistry
+from logad.model_versions import ModelRegistry
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from hera.workflows.models import WorkflowTemplate
 from k8s_rules import argo, podsecurity
 from logad.cli import main
 from logad.detectors.registry import available_detectors, detector_capabilities
-from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS, pipeline_steps
+from logad.workflow.spec import CLUSTER_PARAMETERS, PARAMETERS, pipeline_steps
 from logad_pipelines import ClusterSettings, TrainingSettings, training_runtime, workflow_template
 
 GOLDEN = Path(__file__).resolve().parents[2] / "pipelines" / "generated"

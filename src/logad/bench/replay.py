@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,40 @@ REQUEST_TIMEOUT_S = 120.0
 FLUSH_TIMEOUT_S = 900.0  # a flush scores all of a tenant's open sessions at once: thousands, through a neural model
 
 
-def tenant_name(tenants: int, index: int) -> str:
-    return f"bench-{tenants}-{index:03d}"
+def tenant_name(tenants: int, index: int, run: str = "") -> str:
+    """The ``index``-th of ``tenants`` tenants of replay ``run`` (runs on one deployment never share a tenant)."""
+    return f"bench-{run}{'-' if run else ''}{tenants}-{index:03d}"
 
 
 def first_lines(path: Path, count: int) -> list[str]:
     """The first ``count`` lines of a plain or gzip log file."""
     return [text for _, text in itertools.islice(open_lines(path), count)]
+
+
+Request = tuple[int, tuple[list[str], int]]  # its index in the stream, its lines and the stream line of its last
+
+
+def deal(lines: list[str], tenants: int, session_pattern: str | None, run: str = "") -> dict[str, list[Request]]:
+    """Each tenant's requests in order. With ``session_pattern`` every line of a session goes to one tenant (chosen
+    by its session id) and lines naming none go round-robin, so each tenant streams whole sessions as a real tenant
+    does; without it the stream is dealt round-robin in request-sized chunks. Requests are numbered in stream order
+    (by their last line), for pacing."""
+    pattern = re.compile(session_pattern) if session_pattern and tenants > 1 else None
+    streams: list[list[tuple[int, str]]] = [[] for _ in range(tenants)]
+    for position, text in enumerate(lines):
+        found = pattern.search(text) if pattern else None
+        owner = zlib.crc32(found.group().encode()) if found else position // LINES_PER_REQUEST
+        streams[owner % tenants].append((position, text))
+    requests = []
+    for tenant, stream in enumerate(streams):
+        for start in range(0, len(stream), LINES_PER_REQUEST):
+            chunk = stream[start : start + LINES_PER_REQUEST]
+            requests.append((tenant, [text for _, text in chunk], chunk[-1][0] + 1))
+    ordered = sorted(requests, key=lambda request: request[2])
+    per_tenant: dict[str, list[Request]] = {tenant_name(tenants, t, run): [] for t in range(tenants)}
+    for index, (tenant, chunk, end) in enumerate(ordered):
+        per_tenant[tenant_name(tenants, tenant, run)].append((index, (chunk, end)))
+    return per_tenant
 
 
 async def replay(
@@ -39,22 +68,23 @@ async def replay(
     rate: float | None = None,
     provisional: int | None = None,
     session_pattern: str | None = None,
+    run: str = "",
 ) -> dict[str, Any]:
-    """Send ``lines`` to the transformer at ``url`` as ``tenants`` tenants' raw-line requests for ``model`` (each
-    tenant's in order, at most ``CONCURRENCY`` in flight, no new request after ``max_seconds``), then flush every
-    tenant once all have sent their lines (a flush scores all of a tenant's open sessions at once: the line
-    requests' latency is measured without them). With ``rate`` (requests/s), the stream's k-th request is not sent
-    before k / ``rate`` seconds: an offered load below capacity, at which latency is service time, not queueing.
+    """Send ``lines`` to the transformer at ``url`` as ``tenants`` tenants' raw-line requests for ``model`` (dealt
+    by ``deal``, each tenant's in order, at most ``CONCURRENCY`` in flight, no new request after ``max_seconds``),
+    then flush every tenant once all have sent their lines (a flush scores all of a tenant's open sessions at once:
+    the line requests' latency is measured without them). With ``rate`` (requests/s), the stream's k-th request is
+    not sent before k / ``rate`` seconds: an offered load below capacity, at which latency is service time, not
+    queueing.
     ``provisional`` asks for provisional decisions of open sessions with that many events; ``session_pattern`` (the
-    model's session id regex) measures the time to each session's first decision (``FirstDecisions``).
+    model's session id regex) measures the time to each session's first decision (``FirstDecisions``); ``run`` names
+    the replay in its tenants' names, so that replays on one deployment start from fresh tenants.
 
     Returns counts, rates and client latencies (of the line requests; the closing flushes' apart), and a ``trace``
     array of the line requests in stream order: the last line each sent, its latency in ms, the tenant's open
     windows after it."""
-    chunks = [lines[i : i + LINES_PER_REQUEST] for i in range(0, len(lines), LINES_PER_REQUEST)]
-    ends = list(itertools.accumulate(len(chunk) for chunk in chunks))  # each chunk's last line in the stream
-    numbered = list(enumerate(zip(chunks, ends, strict=True)))
-    per_tenant = {tenant_name(tenants, t): numbered[t::tenants] for t in range(tenants)}
+    per_tenant = deal(lines, tenants, session_pattern, run)
+    requests = sum(len(stream) for stream in per_tenant.values())
     gate = asyncio.Semaphore(CONCURRENCY)
     latencies: dict[bool, list[float]] = {False: [], True: []}  # of line requests, of the closing flushes
     trace: list[tuple[int, float, int]] = []  # per answered line request: its last line, latency ms, open windows
@@ -63,7 +93,7 @@ async def replay(
     options = {"explain": False, **({"provisional": provisional} if provisional else {})}
     started = time.perf_counter()
     deadline = started + max_seconds
-    bar = tqdm(total=len(chunks) + tenants, desc=f"{tenants} tenant(s)", unit="req", leave=False)
+    bar = tqdm(total=requests + tenants, desc=f"{tenants} tenant(s)", unit="req", leave=False)
 
     async def send(client: httpx.AsyncClient, tenant: str, chunk: list[str], end: int, flush: bool) -> None:
         async with gate:

@@ -12,7 +12,7 @@ import numpy as np
 import psutil
 
 from logad import __version__
-from logad.bench.registry import BenchResult
+from logad.bench.scenario_table import BenchResult
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the imported logad package
 

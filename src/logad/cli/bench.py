@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from logad.bench.registry import available_scenarios, get_scenario
 from logad.bench.report import machine_facts, markdown_table, write_result
+from logad.bench.scenario_table import available_scenarios, get_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

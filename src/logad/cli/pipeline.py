@@ -13,8 +13,8 @@ from logad.cli.common import note
 from logad.config import config_from_dict, load_config_file
 from logad.detectors.registry import available_detectors
 from logad.errors import ConfigError
-from logad.pipeline.local import run_local
-from logad.pipeline.spec import CLUSTER_PARAMETERS, PARAMETERS, PipelineParams
+from logad.workflow.local import run_local
+from logad.workflow.spec import CLUSTER_PARAMETERS, PARAMETERS, PipelineParams
 
 GENERATED = Path("pipelines/generated")
 CHART = Path("charts/logad")

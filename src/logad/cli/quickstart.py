@@ -14,8 +14,8 @@ from logad.data.labels import load_session_labels
 from logad.data.synth import SynthConfig, generate
 from logad.detectors.registry import DEFAULT_DETECTOR, available_detectors
 from logad.eval.metrics import classification_metrics
-from logad.pipeline.local import run_local
-from logad.pipeline.spec import PipelineParams
+from logad.workflow.local import run_local
+from logad.workflow.spec import PipelineParams
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

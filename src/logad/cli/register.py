@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from logad.registry import ModelRegistry
+from logad.model_versions import ModelRegistry
 
 DEFAULT_TENANT = "default"
 

@@ -13,7 +13,7 @@ _DETECTORS: dict[str, type] = {}
 # The module of each built-in detector that registers it, imported on first use so that `logad` stays fast and
 # optional heavy extras are only needed when used. Its package declares CAPABILITIES and imports nothing heavy.
 _BUILTIN_MODULES: dict[str, str] = {
-    "baseline": "logad.detectors.baseline.model",
+    "baseline": "logad.detectors.baseline.detector",
     "bertloganom": "logad.detectors.bertloganom.detector",
     "deeplog": "logad.detectors.deeplog.detector",
     "logllm": "logad.detectors.logllm.detector",

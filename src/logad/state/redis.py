@@ -3,11 +3,14 @@
 Keys: ``logad:{<namespace>}:tenant:<tenant>`` is a hash with ``version`` and ``data`` (the JSON text) and the
 bounds of the tenant's decision log (``log_first`` and ``log_next`` seq), ``logad:{<namespace>}:tenants`` the set of
 the namespace's tenants. The log is two hashes: ``...:log:<tenant>`` (seq -> record) and ``...:logindex:<tenant>``
-(window -> seq of its latest record). Open windows are the hash ``...:win:<tenant>`` (window -> row) with sorted sets
-indexing them by ``seen`` (all), ``last`` (those with a timestamp), ``seen`` of those without one (``winuntimed``) and
-``wall``. The braces are a Redis Cluster hash tag, so a namespace's keys share one slot
-and the Lua scripts that touch several keys also run on a cluster. ``put`` and ``delete`` are Lua scripts, so each
-is one atomic step on the server: the compare-and-set is checked before anything is written.
+(window -> seq of its latest record). Open windows are the hash ``...:win:<tenant>`` (window -> row: its metadata,
+with ``count``, the events stored) with sorted sets indexing them by ``seen`` (all), ``last`` (those with a
+timestamp), ``seen`` of those without one (``winuntimed``) and ``wall``; their events are stored append-only in
+chunks, the hash ``...:winevents:<tenant>`` (``<window>:<n>`` -> the JSON list of chunk n) with
+``...:winchunks:<tenant>`` (window -> how many chunks it has), so a request that adds events to a window writes only
+those. The braces are a Redis Cluster hash tag, so a namespace's keys share one slot and the Lua scripts that touch
+several keys also run on a cluster. ``put``, ``delete`` and the reads of open windows are Lua scripts, so each is one
+atomic step on the server: the compare-and-set and the appends' counts are checked before anything is written.
 
 Durability is the server's: a put that returned survives a crash only when the server runs with
 ``appendonly yes`` and ``appendfsync always`` (the AOF is synced before the reply).
@@ -21,25 +24,55 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from logad.errors import ConfigError
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.open_windows import WindowQuery
+from logad.state.open_windows import StoredRow, WindowQuery, append_mismatch
 from logad.state.store import RowWrite, StateConflict, StateStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from redis import Redis
 
-# KEYS: state, tenants, log, log index, then the open windows' hash and their seen, last, untimed and wall sorted sets.
-# ARGV: expected version, data, tenant, log bound, number of amended records, number of log arguments, then the log's
-# (window, record) pairs (the amended ones first, then those to append), the number of rows to delete, their ids,
-# then (window, seen, last or '', wall or '', row) of each row to write.
-_PUT = """
+# A row's stored event count, nil when it has none (written before events were stored apart, or malformed).
+_COUNTED = """
+local function counted(row)
+    local ok, meta = pcall(cjson.decode, row or '')
+    if ok and type(meta) == 'table' and type(meta['count']) == 'number' then
+        return meta['count']
+    end
+    return nil
+end
+"""
+# KEYS: state, tenants, log, log index, then the open windows' hash, their seen, last, untimed and wall sorted sets,
+# their chunk counts and their chunks. ARGV: expected version, data, tenant, log bound, number of amended records,
+# number of log arguments, then the log's (window, record) pairs (the amended ones first, then those to append), the
+# number of rows to delete, their ids, then (window, seen, last or '', wall or '', row, kept, events or '') of each
+# row to write. Returns {1, version}, {0, stored version} (a conflict) or {2, window, its stored count or ''} (an
+# append after another count than the stored one): nothing is written unless 1.
+_PUT = (
+    _COUNTED
+    + """
+local amend_end = 7 + 2 * tonumber(ARGV[5])
+local log_end = 7 + tonumber(ARGV[6])
+local rows_start = log_end + 1 + tonumber(ARGV[log_end])
 local stored = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if stored ~= tonumber(ARGV[1]) then
     return {0, stored}
 end
+for i = rows_start, #ARGV, 7 do
+    if ARGV[i + 5] ~= '0' then
+        local count = counted(redis.call('HGET', KEYS[5], ARGV[i]))
+        if count ~= tonumber(ARGV[i + 5]) then
+            return {2, ARGV[i], count and tostring(count) or ''}
+        end
+    end
+end
+local function clear_events(window)
+    local chunks = tonumber(redis.call('HGET', KEYS[10], window) or '0')
+    for n = 0, chunks - 1 do
+        redis.call('HDEL', KEYS[11], window .. ':' .. n)
+    end
+    redis.call('HDEL', KEYS[10], window)
+end
 redis.call('HSET', KEYS[1], 'version', stored + 1, 'data', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
-local amend_end = 7 + 2 * tonumber(ARGV[5])
-local log_end = 7 + tonumber(ARGV[6])
 for i = 7, amend_end - 1, 2 do
     local seq = redis.call('HGET', KEYS[4], ARGV[i])
     if seq then
@@ -63,14 +96,14 @@ while next_seq - first > tonumber(ARGV[4]) do
     first = first + 1
 end
 redis.call('HSET', KEYS[1], 'log_first', first, 'log_next', next_seq)
-local rows_start = log_end + 1 + tonumber(ARGV[log_end])
 for i = log_end + 1, rows_start - 1 do
     redis.call('HDEL', KEYS[5], ARGV[i])
     for k = 6, 9 do
         redis.call('ZREM', KEYS[k], ARGV[i])
     end
+    clear_events(ARGV[i])
 end
-for i = rows_start, #ARGV, 5 do
+for i = rows_start, #ARGV, 7 do
     local window = ARGV[i]
     redis.call('HSET', KEYS[5], window, ARGV[i + 4])
     redis.call('ZADD', KEYS[6], ARGV[i + 1], window)
@@ -86,29 +119,41 @@ for i = rows_start, #ARGV, 5 do
     else
         redis.call('ZADD', KEYS[9], ARGV[i + 3], window)
     end
+    if ARGV[i + 5] == '0' then
+        clear_events(window)
+    end
+    if ARGV[i + 6] ~= '' then
+        local chunks = tonumber(redis.call('HGET', KEYS[10], window) or '0')
+        redis.call('HSET', KEYS[11], window .. ':' .. chunks, ARGV[i + 6])
+        redis.call('HSET', KEYS[10], window, chunks + 1)
+    end
 end
 return {1, stored + 1}
 """
-# KEYS: the open windows' hash, then their seen, last, untimed and wall sorted sets. ARGV: every ('1' or '0'), last,
-# seen and wall bounds ('' for none), how many oldest, then ids. Returns window, row, window, row, ...
-_OPEN_WINDOWS = """
-if ARGV[1] == '1' then
-    return redis.call('HGETALL', KEYS[1])
-end
+)
+# KEYS: the open windows' hash, their seen, last, untimed and wall sorted sets, their chunk counts and their chunks.
+# ARGV: every ('1' or '0'), last, seen and wall bounds ('' for none), how many oldest, full_at_count ('' for none),
+# then ids. Returns {window, row, '1', chunk, ...} (with its events) or {window, row, '0'} (without) per row.
+_OPEN_WINDOWS = (
+    _COUNTED
+    + """
 local chosen, order = {}, {}
-local function add_one(window)
-    if not chosen[window] then
-        chosen[window] = true
+local function add_one(window, full)
+    if chosen[window] == nil then
         table.insert(order, window)
     end
+    chosen[window] = chosen[window] or full
 end
 local function add(windows)
     for _, window in ipairs(windows) do
-        add_one(window)
+        add_one(window, true)
     end
 end
-for i = 6, #ARGV do
-    add_one(ARGV[i])
+if ARGV[1] == '1' then
+    add(redis.call('HKEYS', KEYS[1]))
+end
+for i = 7, #ARGV do
+    add_one(ARGV[i], false)
 end
 local bounds = {{KEYS[3], ARGV[2]}, {KEYS[4], ARGV[3]}, {KEYS[5], ARGV[4]}}
 for _, bound in ipairs(bounds) do
@@ -123,12 +168,19 @@ local found = {}
 for _, window in ipairs(order) do
     local row = redis.call('HGET', KEYS[1], window)
     if row then
-        table.insert(found, window)
-        table.insert(found, row)
+        local count = counted(row)
+        local full = chosen[window] or count == nil or (ARGV[6] ~= '' and count >= tonumber(ARGV[6]))
+        local entry = {window, row, full and '1' or '0'}
+        local chunks = full and tonumber(redis.call('HGET', KEYS[6], window) or '0') or 0
+        for n = 0, chunks - 1 do
+            table.insert(entry, redis.call('HGET', KEYS[7], window .. ':' .. n) or '')
+        end
+        table.insert(found, entry)
     end
 end
 return found
 """
+)
 # Reads are scripts too, so a record is never read half-way through a put that trims or amends it.
 _DECISION = """
 local seq = redis.call('HGET', KEYS[2], ARGV[1])
@@ -164,6 +216,7 @@ return redis.call('DEL', KEYS[1])
 # A server that does not answer fails a request after these many seconds instead of hanging it (URL options such as
 # ``?socket_timeout=`` override them).
 _TIMEOUTS = {"socket_connect_timeout": 5.0, "socket_timeout": 30.0}
+_WINDOW_KEYS = ("win", "winseen", "winlast", "winuntimed", "winwall", "winchunks", "winevents")
 Params = ParamSpec("Params")
 Returned = TypeVar("Returned")
 
@@ -223,14 +276,14 @@ class RedisStateStore(StateStore):
 
     def _keys(self, tenant: str) -> list[str]:
         """The tenant's state hash, the tenants set, the tenant's log and its window index, then its open windows'
-        hash and their seen, last, untimed and wall sorted sets."""
+        hash, their seen, last, untimed and wall sorted sets, their chunk counts and their chunks."""
         prefix = self._prefix
         return [
             f"{prefix}:tenant:{tenant}",
             self._set_key,
             f"{prefix}:log:{tenant}",
             f"{prefix}:logindex:{tenant}",
-            *(f"{prefix}:{part}:{tenant}" for part in ("win", "winseen", "winlast", "winuntimed", "winwall")),
+            *(f"{prefix}:{part}:{tenant}" for part in _WINDOW_KEYS),
         ]
 
     @_reachable
@@ -242,21 +295,31 @@ class RedisStateStore(StateStore):
     def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite, rows: RowWrite) -> int:
         pairs = [part for pair in (*log.amend, *log.append) for part in pair]
         written = [
-            part for row in rows.put for part in (row.window, row.seen, _score(row.last), _score(row.wall), row.text)
+            part
+            for row in rows.put
+            for part in (row.window, row.seen, _score(row.last), _score(row.wall), row.text, row.kept, row.events or "")
         ]
         args = [expected_version, text, tenant, self.decision_log_size, len(log.amend), len(pairs), *pairs]
         args += [len(rows.delete), *rows.delete, *written]
-        ok, version = self._put_script(keys=self._keys(tenant), args=args)
-        if not ok:
-            raise StateConflict(tenant, expected_version, int(version))
-        return int(version)
+        outcome, *found = self._put_script(keys=self._keys(tenant), args=args)
+        if outcome == 0:
+            raise StateConflict(tenant, expected_version, int(found[0]))
+        if outcome == 2:
+            window, count = _text(found[0]), _text(found[1])
+            kept = next(row.kept for row in rows.put if row.window == window)
+            raise append_mismatch(tenant, window, kept, int(float(count)) if count else None)
+        return int(found[0])
 
     @_reachable
-    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, StoredRow]:
         bounds = [_score(query.last_up_to), _score(query.seen_up_to), _score(query.wall_up_to)]
-        args = ["1" if query.every else "0", *bounds, query.oldest, *dict.fromkeys(query.ids)]
-        found = self._open_windows_script(keys=self._keys(tenant)[4:9], args=args)
-        return {_text(found[i]): _text(found[i + 1]) for i in range(0, len(found), 2)}
+        full_at = "" if query.full_at_count is None else query.full_at_count
+        args = ["1" if query.every else "0", *bounds, query.oldest, full_at, *dict.fromkeys(query.ids)]
+        found = self._open_windows_script(keys=self._keys(tenant)[4:], args=args)
+        return {
+            _text(window): StoredRow(_text(row), [_text(c) for c in chunks] if _text(full) == "1" else None)
+            for window, row, full, *chunks in found
+        }
 
     @_reachable
     def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:

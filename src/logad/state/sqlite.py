@@ -4,20 +4,25 @@ Durability: WAL journal with ``synchronous=FULL`` syncs the log on every commit,
 kill -9 or a power loss. ``put`` reads and writes inside ``BEGIN IMMEDIATE`` (the database write lock), so it is an
 atomic compare-and-set across threads and across processes; ``busy_timeout`` makes a second replica wait for the lock
 instead of failing. WAL needs shared memory, so replicas sharing the file must run on the same node (use the Redis
-store across nodes). Open windows and the decision log are two more tables, written in the put's transaction; the
-windows' indexes on ``seen``, ``last`` and ``wall`` answer a request's ``WindowQuery`` without a scan.
+store across nodes). Open windows, their events and the decision log are three more tables, written in the put's
+transaction; the windows' indexes on ``seen``, ``last`` and ``wall`` answer a request's ``WindowQuery`` without a scan.
+A window's row holds its metadata (with ``count``, the events stored) and ``open_window_events`` its events in
+append-only chunks keyed by how many events come before each, so a request that adds events to a window writes only
+those. A read runs in one transaction: its rows and chunks are one snapshot.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.open_windows import WindowQuery
+from logad.state.open_windows import StoredRow, WindowQuery, append_mismatch
 from logad.state.store import RowWrite, StateConflict, StateStore
 
 BUSY_TIMEOUT_S = 30.0
@@ -51,8 +56,22 @@ CREATE TABLE IF NOT EXISTS open_window (
 CREATE INDEX IF NOT EXISTS open_window_by_seen ON open_window (namespace, tenant, seen, window_id);
 CREATE INDEX IF NOT EXISTS open_window_by_last ON open_window (namespace, tenant, last);
 CREATE INDEX IF NOT EXISTS open_window_by_wall ON open_window (namespace, tenant, wall);
+CREATE TABLE IF NOT EXISTS open_window_events (
+    namespace TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    window_id TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    events TEXT NOT NULL,
+    PRIMARY KEY (namespace, tenant, window_id, chunk)
+) WITHOUT ROWID;
 """
 _WINDOWS = "SELECT window_id, row FROM open_window WHERE namespace = ? AND tenant = ?"
+# A row's stored event count (NULL for a row written before events were stored apart, or a malformed one).
+_COUNTED = (
+    "SELECT window_id, CASE WHEN json_valid(row) THEN json_extract(row, '$.count') END, row "
+    "FROM open_window WHERE namespace = ? AND tenant = ?"
+)
+_CHUNKS = "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ?"
 # SQLite allows 32,766 parameters per statement: ids are looked up in chunks well below that.
 _IDS_PER_QUERY = 500
 # The seq of a window's latest record; parameters: namespace, tenant, window.
@@ -69,9 +88,22 @@ class SqliteStateStore(StateStore):
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._wal()
         self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.executescript(_SCHEMA)
+
+    def _wal(self) -> None:
+        """Switch the database to WAL; a switch that finds another connection creating the schema (replicas opening a
+        new file at once) is retried until ``BUSY_TIMEOUT_S``: SQLite fails it at once instead of waiting."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -84,6 +116,16 @@ class SqliteStateStore(StateStore):
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside a read transaction: what it reads is one snapshot of the database."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
 
     def _get(self, tenant: str) -> tuple[int, str] | None:
         with self._lock:
@@ -110,7 +152,18 @@ class SqliteStateStore(StateStore):
 
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite) -> None:
-        """Delete, then upsert the open-window rows (inside the put's transaction)."""
+        """Check the appends' counts, delete, then upsert the open-window rows and add their events' chunks (inside
+        the put's transaction)."""
+        appended = {row.window: row.kept for row in rows.put if row.kept}
+        counts = {window: count for window, count, _ in _in_ids(conn, _COUNTED, key, list(appended))}
+        for window, kept in appended.items():
+            if counts.get(window) != kept:
+                raise append_mismatch(key[1], window, kept, counts.get(window))
+        cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
+        conn.executemany(
+            "DELETE FROM open_window_events WHERE namespace = ? AND tenant = ? AND window_id = ?",
+            [(*key, window) for window in cleared],
+        )
         conn.executemany(
             "DELETE FROM open_window WHERE namespace = ? AND tenant = ? AND window_id = ?",
             [(*key, window) for window in rows.delete],
@@ -120,31 +173,28 @@ class SqliteStateStore(StateStore):
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(*key, row.window, row.seen, row.last, row.wall, row.text) for row in rows.put],
         )
-
-    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
-        key = (self.namespace, tenant)
-        if query.every:
-            return self._select(_WINDOWS, key)
-        found: dict[str, str] = {}
-        ids = list(dict.fromkeys(query.ids))
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            chunk = ids[start : start + _IDS_PER_QUERY]
-            found |= self._select(f"{_WINDOWS} AND window_id IN ({','.join('?' * len(chunk))})", (*key, *chunk))
-        bounds = (
-            ("last IS NOT NULL AND last <= ?", query.last_up_to),
-            ("last IS NULL AND seen <= ?", query.seen_up_to),
-            ("wall IS NOT NULL AND wall <= ?", query.wall_up_to),
+        conn.executemany(
+            "INSERT INTO open_window_events (namespace, tenant, window_id, chunk, events) VALUES (?, ?, ?, ?, ?)",
+            [(*key, row.window, row.kept, row.events) for row in rows.put if row.events is not None],
         )
-        for condition, bound in bounds:
-            if bound is not None:
-                found |= self._select(f"{_WINDOWS} AND {condition}", (*key, bound))
-        if query.oldest:
-            found |= self._select(f"{_WINDOWS} ORDER BY seen, window_id LIMIT ?", (*key, query.oldest))
-        return found
 
-    def _select(self, sql: str, parameters: tuple[object, ...]) -> dict[str, str]:
-        with self._lock:
-            return dict(self._conn.execute(sql, parameters).fetchall())
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, StoredRow]:
+        key = (self.namespace, tenant)
+        with self._snapshot() as conn:
+            if query.every:
+                rows = dict(conn.execute(_WINDOWS, key).fetchall())
+                return _with_chunks(rows, conn.execute(f"{_CHUNKS} ORDER BY window_id, chunk", key).fetchall())
+            full = _selected(conn, key, query)
+            partial: dict[str, StoredRow] = {}
+            for window, count, row in _in_ids(conn, _COUNTED, key, list(dict.fromkeys(query.ids))):
+                if window in full:
+                    continue
+                if _events_needed(count, query.full_at_count):
+                    full[window] = row
+                else:
+                    partial[window] = StoredRow(row, None)
+            chunks = _in_ids(conn, _CHUNKS, key, list(full), " ORDER BY window_id, chunk")
+            return {**partial, **_with_chunks(full, chunks)}
 
     def _write_log(self, conn: sqlite3.Connection, key: tuple[str, str], log: LogWrite) -> None:
         """Amend, append, then drop what lies beyond the bound (inside the put's transaction)."""
@@ -186,6 +236,7 @@ class SqliteStateStore(StateStore):
             cursor = conn.execute("DELETE FROM tenant_state WHERE namespace = ? AND tenant = ?", key)
             conn.execute("DELETE FROM decision_log WHERE namespace = ? AND tenant = ?", key)
             conn.execute("DELETE FROM open_window WHERE namespace = ? AND tenant = ?", key)
+            conn.execute("DELETE FROM open_window_events WHERE namespace = ? AND tenant = ?", key)
         return cursor.rowcount > 0
 
     def _tenants(self) -> list[str]:
@@ -199,3 +250,45 @@ class SqliteStateStore(StateStore):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _selected(conn: sqlite3.Connection, key: tuple[str, str], query: WindowQuery) -> dict[str, str]:
+    """Window id -> row of those ``query`` selects by its bounds and ``oldest`` (read with their events)."""
+    found: dict[str, str] = {}
+    bounds = (
+        ("last IS NOT NULL AND last <= ?", query.last_up_to),
+        ("last IS NULL AND seen <= ?", query.seen_up_to),
+        ("wall IS NOT NULL AND wall <= ?", query.wall_up_to),
+    )
+    for condition, bound in bounds:
+        if bound is not None:
+            found |= dict(conn.execute(f"{_WINDOWS} AND {condition}", (*key, bound)).fetchall())
+    if query.oldest:
+        found |= dict(conn.execute(f"{_WINDOWS} ORDER BY seen, window_id LIMIT ?", (*key, query.oldest)).fetchall())
+    return found
+
+
+def _in_ids(
+    conn: sqlite3.Connection, sql: str, key: tuple[str, str], ids: list[str], order: str = ""
+) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (filtered by namespace and tenant) of the windows ``ids``."""
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        found += conn.execute(f"{sql} AND window_id IN ({','.join('?' * len(chunk))}){order}", (*key, *chunk))
+    return found
+
+
+def _events_needed(count: object, full_at_count: int | None) -> bool:
+    """Whether a row selected by id is read with its events: one without a count (written before events were stored
+    apart, or malformed) always is."""
+    return not isinstance(count, int) or (full_at_count is not None and count >= full_at_count)
+
+
+def _with_chunks(rows: dict[str, str], chunks: list[tuple[str, str]]) -> dict[str, StoredRow]:
+    """``rows`` with their chunks (``chunks``: (window id, events) in order)."""
+    found: dict[str, list[str]] = {window: [] for window in rows}
+    for window, events in chunks:
+        if window in found:
+            found[window].append(events)
+    return {window: StoredRow(row, found[window]) for window, row in rows.items()}

@@ -1,9 +1,10 @@
 """The tenant state store contract: one versioned JSON document per (namespace, tenant), written by compare-and-set,
-and beside it the tenant's open windows (one row each, see ``open_windows``) and its bounded decision log, written
-in the same atomic step.
+and beside it the tenant's open windows (one row each and its events' chunks, see ``open_windows``) and its bounded
+decision log, written in the same atomic step.
 
 The public methods validate their arguments and encode the document once; backends implement the ``_``-methods.
-Deleting a tenant resets its version to 0, the version of a tenant that has no state, and deletes its rows and log.
+Deleting a tenant resets its version to 0, the version of a tenant that has no state, and deletes its rows, their
+events and its log.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from logad.state.decision_log import (
 )
 from logad.state.open_windows import (
     EncodedRow,
+    StoredRow,
     WindowQuery,
     WindowWrite,
     check_query,
@@ -118,7 +120,8 @@ class StateStore(ABC):
         decision log (oldest dropped beyond the bound) and ``amend`` replaces the latest record of each of its
         records' windows in place (e.g. to attach an operator's verdict; a window without a record left is skipped).
         Raises StateConflict (nothing written, rows and log included) when another writer changed the state since it
-        was read.
+        was read, and BadInputError (nothing written) when a row appends to a window after ``kept`` events but the
+        window has not exactly that many stored.
         """
         check_tenant(tenant)
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
@@ -128,11 +131,12 @@ class StateStore(ABC):
         return self._put(tenant, encode_data(tenant, data), expected_version, log, rows)
 
     def open_windows(self, tenant: str, query: WindowQuery) -> dict[str, dict[str, Any]]:
-        """The tenant's open-window rows that ``query`` selects (window id -> row), least recently seen first.
+        """The tenant's open-window rows that ``query`` selects (window id -> row), least recently seen first: with
+        all their events, or, for those selected only by id, none (``kept`` says how many are stored).
 
         Read apart from ``get``: a put in between bumps the version, so a write computed from both conflicts."""
         check_tenant(tenant)
-        return decode_rows(self._open_windows(tenant, check_query(query)))
+        return decode_rows(tenant, self._open_windows(tenant, check_query(query)))
 
     def decision(self, tenant: str, window: str) -> dict[str, Any] | None:
         """The latest logged record of ``window`` for ``tenant`` (with its ``seq``), or None when there is none."""
@@ -173,12 +177,14 @@ class StateStore(ABC):
 
     @abstractmethod
     def _put(self, tenant: str, text: str, expected_version: int, log: LogWrite, rows: RowWrite) -> int:
-        """Compare-and-set the tenant's JSON text and write ``log`` and ``rows`` with it; the new version, or
-        StateConflict."""
+        """Compare-and-set the tenant's JSON text and write ``log`` and ``rows`` with it (appending a row's events after
+        its ``kept`` stored ones, or replacing them when 0); the new version, or StateConflict, or BadInputError
+        (``append_mismatch``) when a row's ``kept`` is not its stored count."""
 
     @abstractmethod
-    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, str]:
-        """Window id -> JSON text of the rows ``query`` selects."""
+    def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, StoredRow]:
+        """Window id -> the rows ``query`` selects, read in one snapshot: with their chunks, except those selected only
+        by id whose stored metadata has a ``count`` below ``full_at_count`` (or None)."""
 
     @abstractmethod
     def _decision(self, tenant: str, window: str) -> tuple[int, str] | None:
@@ -190,7 +196,7 @@ class StateStore(ABC):
 
     @abstractmethod
     def _delete(self, tenant: str) -> bool:
-        """Remove the tenant, its open-window rows and its decision log; True when it had state."""
+        """Remove the tenant, its open-window rows and their events, and its decision log; True when it had state."""
 
     @abstractmethod
     def _tenants(self) -> list[str]:

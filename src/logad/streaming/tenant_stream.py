@@ -69,10 +69,16 @@ class TenantStream:
         return stored
 
     def window_query(
-        self, state: dict[str, Any], records: Sequence[LogRecord], flush: bool, now: float | None = None
+        self,
+        state: dict[str, Any],
+        records: Sequence[LogRecord],
+        flush: bool,
+        now: float | None = None,
+        provisional: bool = False,
     ) -> WindowQuery:
-        """The stored open windows that ``add_lines`` of these arguments reads."""
-        return self.windower.query(state["windows"], records, now, flush)
+        """The stored open windows that ``add_lines`` of these arguments reads (those the records add to with all
+        their events when ``provisional`` will score them)."""
+        return self.windower.query(state["windows"], records, now, flush, full_named=provisional)
 
     def add_lines(
         self,
@@ -114,7 +120,8 @@ class TenantStream:
 
     def provisional(self, before: dict[str, Any], write: WindowWrite, min_events: int) -> list[LogSequence]:
         """The open sessions that ``add_lines`` on document ``before`` (giving ``write``) added events to and that
-        hold at least ``min_events``: their windows so far, to score provisionally."""
+        hold at least ``min_events``: their windows so far, to score provisionally (``window_query`` with
+        ``provisional`` loads them in full)."""
         return self.windower.so_far(dict(write.put), before["windows"].get("lines", 0), min_events)
 
     def judge(self, state: dict[str, Any], scores: Sequence[float]) -> list[Decision]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -18,7 +19,7 @@ from logad.data.types import LogRecord, LogSequence
 from logad.data.windows import WindowSpec, build_window, span_id, truncate_window
 from logad.errors import BadInputError
 from logad.state.open_windows import WindowQuery
-from logad.streaming.state import Event, OpenSession, StreamState
+from logad.streaming.stream_state import Event, OpenSession, StreamState
 
 # Stored sessions are selected by time bounds with this much to spare, so rounding never leaves out one that the
 # exact idleness check closes (those selected but not idle stay open, unchanged).
@@ -61,8 +62,9 @@ class StreamWindower:
     checked for idleness first; the others at the end of each request. With ``session_idle_wall_seconds``, a
     session whose last event arrived that long before ``now`` (the wall clock a push is given) is idle too.
 
-    A state may hold only some of its open sessions (``query`` says which a push needs), so a served tenant's
-    request costs what it touches, not what the tenant holds open.
+    A state may hold only some of its open sessions (``query`` says which a push needs), and a session only its
+    events added since it was stored (``kept`` counts the others), so a served tenant's request costs what it adds,
+    not what the tenant holds open. A session closes only when loaded in full: ``query`` sees to it.
     """
 
     def __init__(self, spec: WindowSpec, config: StreamConfig, max_len: int | None = None) -> None:
@@ -90,11 +92,21 @@ class StreamWindower:
         return windows, current.dump()
 
     def query(
-        self, state: dict[str, Any], records: Sequence[LogRecord], now: float | None = None, flush: bool = False
+        self,
+        state: dict[str, Any],
+        records: Sequence[LogRecord],
+        now: float | None = None,
+        flush: bool = False,
+        full_named: bool = False,
     ) -> WindowQuery:
         """The stored sessions that ``push`` (then ``flush`` when asked) of ``records`` onto ``state`` may read: those
         the records name, those that may be idle once they are in, and the least recently touched ones the records
-        may evict. Loaded into ``state["sessions"]``, they give the windows and state a fully loaded state gives."""
+        may evict. Loaded into ``state["sessions"]``, they give the windows and state a fully loaded state gives.
+
+        The named ones come without their stored events unless ``full_named`` (to read them, as ``so_far`` does)
+        or the push may close them: when the events it adds may reach ``max_window_events``, or when a record may
+        leave a session idle within the push (an event-time straggler, or more than ``session_idle_lines`` records).
+        """
         if self.spec.kind != "session":
             return WindowQuery()
         if flush:
@@ -105,13 +117,30 @@ class StreamWindower:
         clock = max([*stamps, *([] if current.clock is None else [current.clock])], default=None)
         config = self.config
         wall = config.session_idle_wall_seconds
+        adds = max(Counter(named).values(), default=0)
+        full = full_named or self._may_idle_in_push(current.lines, records, clock)
         return WindowQuery(
             ids=tuple(dict.fromkeys(named)),
             last_up_to=None if clock is None else clock - config.session_idle_seconds + _SLACK_SECONDS,
             seen_up_to=current.lines + len(records) - config.session_idle_lines,
             wall_up_to=None if wall is None or now is None else now - wall + _SLACK_SECONDS,
             oldest=max(0, current.open + len(named) - config.max_open_windows + 1),
+            full_at_count=0 if full else max(0, config.max_window_events - adds),
         )
+
+    def _may_idle_in_push(self, lines: int, records: Sequence[LogRecord], clock: float | None) -> bool:
+        """Whether a session that one of ``records`` (pushed after line ``lines``) touches may be idle by the end of
+        the push (``_idle`` once the clock is ``clock``): the idle bounds of ``query`` see only stored sessions."""
+        end = lines + len(records)
+        for line, record in enumerate(records, lines + 1):
+            if not self._pattern.search(record.content):
+                continue
+            if record.timestamp is not None and clock is not None:
+                if clock - record.timestamp >= self.config.session_idle_seconds:
+                    return True
+            elif end - line >= self.config.session_idle_lines:
+                return True
+        return False
 
     def wall_query(self, now: float) -> WindowQuery | None:
         """The stored sessions that may have had no event arrive for ``session_idle_wall_seconds`` at ``now``; None
@@ -146,6 +175,9 @@ class StreamWindower:
     def so_far(self, sessions: dict[str, dict[str, Any]], after_line: int, min_events: int) -> list[LogSequence]:
         """The windows of ``sessions`` (stored rows) that got an event after line ``after_line`` and hold at least
         ``min_events`` events, as far as they go: what provisional scores are computed on."""
+        partial = [session_id for session_id, row in sessions.items() if row.get("kept")]
+        if partial:
+            raise ValueError(f"so_far needs the sessions' events; {partial[:5]} are not loaded in full")
         return [
             self._window(_window_id(session_id, row["part"]), row["order"], [tuple(event) for event in row["events"]])
             for session_id, row in sessions.items()
@@ -208,12 +240,12 @@ class StreamWindower:
                     oldest = next(iter(state.sessions))
                     self._close(windows, oldest, state.sessions.pop(oldest))
                 session = OpenSession(order=state.lines, seen=state.lines, last=None)
-            if not session.events:
+            if not session.size:
                 session.order = state.lines
             session.events.append(_event(record))
             session.seen, session.last, session.wall = state.lines, record.timestamp, state.now
             state.sessions[session_id] = session
-            if len(session.events) >= self.config.max_window_events:
+            if session.size >= self.config.max_window_events:
                 self._close(windows, session_id, session)
                 session.events, session.part = [], session.part + 1
 
@@ -226,7 +258,10 @@ class StreamWindower:
         return state.lines - session.seen >= self.config.session_idle_lines
 
     def _close(self, windows: list[LogSequence], session_id: str, session: OpenSession) -> None:
-        """Append the window of ``session`` to ``windows`` unless it is empty."""
+        """Append the window of ``session`` to ``windows`` unless it is empty; ValueError when its events are not all
+        loaded (the query that loaded it did not foresee it closing)."""
+        if session.kept:
+            raise ValueError(f"session {session_id!r} closes with {session.kept} of its events not loaded")
         if session.events:
             windows.append(self._window(_window_id(session_id, session.part), session.order, session.events))
 

@@ -14,7 +14,7 @@ from logad.detectors import FitContext
 from logad.detectors.logllm import LogLLMConfig, LogLLMDetector
 from logad.detectors.logllm import detector as detector_module
 from logad.detectors.logllm.config import StageSettings
-from logad.detectors.logllm.models import compute_dtype
+from logad.detectors.logllm.pretrained import compute_dtype
 from logad.errors import BadInputError, ConfigError
 from logad.parsing.preprocessor import Preprocessor
 from logad.train.checkpoints import EpochCheckpoints
@@ -168,7 +168,7 @@ def test_training_without_both_classes_or_with_bad_config_is_refused(tiny_config
 
 
 def test_packaged_llm_names_resolve_without_a_hub_and_others_pass_through(tmp_path):
-    from logad.detectors.logllm.models import resolve_llm
+    from logad.detectors.logllm.pretrained import resolve_llm
 
     assert resolve_llm("meta-llama/Meta-Llama-3-8B", tmp_path) == "meta-llama/Meta-Llama-3-8B"
     assert resolve_llm(str(tmp_path), tmp_path) == str(tmp_path)

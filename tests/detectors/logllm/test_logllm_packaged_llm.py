@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from logad.detectors.logllm.config import DEFAULT_LLM
-from logad.detectors.logllm.models import packaged_gguf, resolve_llm
+from logad.detectors.logllm.pretrained import packaged_gguf, resolve_llm
 from logad.errors import ConfigError
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

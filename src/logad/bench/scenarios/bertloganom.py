@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from logad.bench.common import Dataset, slug
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.data.dataset import DataSpec
 from logad.data.shared import shared_data_dir
 from logad.data.synth import SynthConfig, generate

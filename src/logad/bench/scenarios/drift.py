@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from logad.artifact import LoadedModel, load_artifact
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite import arrays
 from logad.bench.suite.data import DRIFT_AT, drift_time, split_of
 from logad.bench.suite.evaluate import score

@@ -7,7 +7,7 @@ import argparse
 import dataclasses
 
 from logad.bench.common import Dataset
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.contenders import Contender
 from logad.bench.suite.data import kept_label_indices, label_subset, split_of
 from logad.bench.suite.evaluate import METRIC_COLUMNS, evaluate, metric_cells

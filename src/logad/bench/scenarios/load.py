@@ -13,7 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from logad.bench.memory import PeakRss
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.data.formats import LogFormat, get_format
 from logad.data.readers import ReadReport, read_records
 from logad.data.shared import shared_data_dir

@@ -21,7 +21,7 @@ import psutil
 import torch
 
 from logad.bench.memory import PeakRss
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _windows(count: int, messages: int, words: int, rng: np.random.Generator) ->
 def _measure(llm: Path, encoder: Path, quantization: str, sizes: tuple[int, int, int], seed: int) -> dict[str, Any]:
     from logad.detectors.logllm.config import LogLLMConfig
     from logad.detectors.logllm.model import build_model
-    from logad.detectors.logllm.models import compute_dtype
+    from logad.detectors.logllm.pretrained import compute_dtype
     from logad.detectors.logllm.stages import set_stage
 
     messages, tokens, micro_batch = sizes

@@ -13,7 +13,7 @@ import numpy as np
 
 from logad.artifact import load_artifact
 from logad.bench.common import Dataset, baseline_metrics, slug
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.shared import shared_data_dir
 from logad.data.splits import DataSplit, SplitSpec, split_sequences

@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.data.formats import get_format
 from logad.data.readers import ReadReport, read_records
 from logad.data.shared import shared_data_dir

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.data import split_of
 from logad.bench.suite.evaluate import score
 from logad.bench.suite.models import Fitted, loaded, try_fit

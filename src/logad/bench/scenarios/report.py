@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from logad.bench.html_report import write_html_report
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 
 
 @register_scenario("report")

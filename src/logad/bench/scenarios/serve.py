@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,8 @@ import psutil
 
 from logad.bench.common import slug
 from logad.bench.latency_figure import write_latency_figure
-from logad.bench.registry import BenchResult, register_scenario
 from logad.bench.replay import CONCURRENCY, LINES_PER_REQUEST, first_lines, replay, tenant_name
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.contenders import select_contenders
 from logad.bench.suite.models import Fitted, try_fit
 from logad.bench.suite.run import SuiteRun
@@ -116,8 +117,9 @@ def served_load(run: SuiteRun, max_lines: int, max_seconds: float) -> BenchResul
             f"{PACED_SHARE:.0%} of the rate the unpaced run before it reached; the unpaced runs measure capacity and "
             "their latency includes queueing behind the requests in flight. Runs go in table order on one "
             "deployment, so the later ones find the neural detectors' caches warm.",
-            "With many tenants the same stream is dealt round-robin in request-sized chunks, so each tenant holds "
-            "its own open sessions; state KiB/tenant is the stored JSON (the document with threshold and counters, "
+            "With many tenants each session's lines go to one tenant (chosen by its id), so each tenant streams "
+            "whole sessions of its own, as a real tenant does; state KiB/tenant is the stored JSON (the document with "
+            "threshold and counters, "
             "plus one row per open window) at the end, after the final flush.",
             "provisional N: the requests ask for provisional decisions of open sessions once they hold N events. "
             "first decision: from the request carrying a session's first line to the first answer deciding on it "
@@ -136,12 +138,14 @@ def _serve(fitted: Fitted, lines: list[str], max_seconds: float, work: Path) -> 
     from logad_serving.launch import LocalDeployment  # the serving extra; only this scenario needs it
 
     name, state = fitted.contender.name, work / "state" / "tenants.db"
+    shutil.rmtree(state.parent, ignore_errors=True)  # an earlier invocation's tenants would not start fresh
     deployment = LocalDeployment.create(fitted.path, name, work / "servers", ["--state", str(state)])
     rows: list[dict] = []
     traces = {}
     pattern = _session_pattern(fitted)
     with deployment:
-        for spec in RUNS:
+        for position, spec in enumerate(RUNS):
+            label = f"run{position + 1}"  # fresh tenants: a replay must not start from the state another one left
             rss_before = _rss(deployment.transformer.process.pid)
             rate = rows[-1]["requests"] / rows[-1]["seconds"] * PACED_SHARE if spec.paced else None
             run = asyncio.run(
@@ -154,9 +158,10 @@ def _serve(fitted: Fitted, lines: list[str], max_seconds: float, work: Path) -> 
                     rate,
                     spec.provisional,
                     pattern,
+                    label,
                 )
             )
-            names = [tenant_name(spec.tenants, i) for i in range(spec.tenants)]
+            names = [tenant_name(spec.tenants, i, label) for i in range(spec.tenants)]
             trace = run.pop("trace")
             if spec.provisional is None:
                 label = f"{name}, {spec.tenants} tenant(s)" + (f", {rate:.0f} req/s offered" if rate else "")

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from logad.bench.memory import PeakRss
-from logad.bench.registry import BenchResult, register_scenario
 from logad.bench.replay import CONCURRENCY, LINES_PER_REQUEST, first_lines, replay
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.data import split_of
 from logad.bench.suite.evaluate import score
 from logad.bench.suite.models import Fitted, fitted_models, loaded

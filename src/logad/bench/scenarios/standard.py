@@ -9,7 +9,7 @@ import argparse
 
 import numpy as np
 
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite import arrays
 from logad.bench.suite.data import split_of
 from logad.bench.suite.evaluate import METRIC_COLUMNS, evaluate, metric_cells

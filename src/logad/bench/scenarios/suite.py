@@ -7,8 +7,8 @@ import argparse
 import time
 
 from logad.bench.html_report import write_html_report
-from logad.bench.registry import BenchResult, register_scenario
 from logad.bench.report import machine_facts, markdown_table, write_result
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.scenarios.contamination import contamination
 from logad.bench.scenarios.drift import drift
 from logad.bench.scenarios.few_labels import few_labels

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from logad.bench.common import Dataset
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.data import split_of
 from logad.bench.suite.evaluate import evaluate
 from logad.bench.suite.models import fitted_models, loaded

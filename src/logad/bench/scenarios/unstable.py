@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from logad.bench.registry import BenchResult, register_scenario
+from logad.bench.scenario_table import BenchResult, register_scenario
 from logad.bench.suite.data import split_of
 from logad.bench.suite.evaluate import METRIC_COLUMNS, evaluate, metric_cells
 from logad.bench.suite.models import fitted_models, loaded

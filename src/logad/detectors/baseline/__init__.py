@@ -4,6 +4,6 @@ from logad.detectors.capabilities import Capabilities, TrainingStage
 from logad.detectors.registry import lazy_exports
 
 CAPABILITIES = Capabilities(stages=(TrainingStage(gpus=False),))  # scikit-learn: no GPU
-_EXPORTS = {"BaselineConfig": "config", "BaselineDetector": "model"}
+_EXPORTS = {"BaselineConfig": "config", "BaselineDetector": "detector"}
 __all__ = ["CAPABILITIES", *_EXPORTS]
 __getattr__ = lazy_exports(__name__, _EXPORTS)  # the detector's code is imported on first use

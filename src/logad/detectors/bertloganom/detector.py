@@ -22,10 +22,9 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
+from logad.train.checkpoints import fingerprint, run_checkpoints
 from logad.train.distributed import distributed
-from logad.train.history import EpochStats
-from logad.train.ranks import is_main_process
+from logad.train.history import EpochStats, from_records, to_records
 
 WEIGHTS_FILE = "bertloganom.pt"
 STATE_FILE = "bertloganom.json"
@@ -70,9 +69,8 @@ class BertLogAnomDetector(Detector):
         torch.manual_seed(cfg.seed)
         self.model = BertLogAnomModel(cfg, self.vocab_size)
         torch.manual_seed(cfg.seed + distributed().rank)  # dropout differs per rank; the weights start equal
-        root = Path(context.work_dir) / CHECKPOINTS_DIR if context.work_dir else None
         run = fingerprint(config_to_dict(cfg), self.vocab_size, windows, held_out)
-        checkpoints = EpochCheckpoints(root, run, writer=is_main_process())
+        checkpoints = run_checkpoints(context.work_dir, run)
         self.history = train_model(self.model, windows, held_out, cfg, context.show_progress, checkpoints)
         self._fit_centre(unique, np.bincount(inverse))
 
@@ -116,7 +114,7 @@ class BertLogAnomDetector(Detector):
             "vocab_size": self.vocab_size,
             "centre": self.centre.tolist(),
             "distance_scale": self.distance_scale,
-            "history": [record.__dict__ for record in self.history],
+            "history": to_records(self.history),
         }
         write_json_atomic(directory / STATE_FILE, state)
 
@@ -130,7 +128,7 @@ class BertLogAnomDetector(Detector):
         detector.vocab_size = int(state["vocab_size"])
         detector.centre = np.asarray(state["centre"], dtype=np.float64)
         detector.distance_scale = float(state["distance_scale"])
-        detector.history = [EpochStats(**record) for record in state.get("history", [])]
+        detector.history = from_records(state.get("history", []))
         detector.model = BertLogAnomModel(config, detector.vocab_size)
         try:
             detector.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))

@@ -1,13 +1,13 @@
-"""Training loop: AdamW on mlkp_weight x MLKP + vhm_weight x VHM, early stopping on the validation loss."""
+"""BERT-LogAnom's part of the training loop: AdamW on mlkp_weight x MLKP + vhm_weight x VHM around a moving
+hypersphere centre, early stopping on the validation loss."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from logad.detectors.bertloganom.config import BertLogAnomConfig
 from logad.detectors.bertloganom.inputs import NUM_SPECIAL, Batch, Window, batches, collate
@@ -15,8 +15,8 @@ from logad.detectors.bertloganom.losses import apply_mask, mlkp_loss, random_mas
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed, gradient_free
-from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
+from logad.train.loop import Epoch, LoopSettings, StepLoss, Task, train_loop
 
 MAX_GRAD_NORM = 1.0
 
@@ -62,52 +62,52 @@ def train_model(
     Runs on every process of a distributed run (each computes its shard of every batch); each finished epoch is
     checkpointed, and a run with the same config and data resumes after the last one.
     """
-    dist = distributed()
-    generator = torch.Generator().manual_seed(config.seed + dist.rank)
-    order_generator = torch.Generator().manual_seed(config.seed)
+    masks = torch.Generator().manual_seed(config.seed + distributed().rank)
+    order = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = EpochState(extra={"centre": None})
-    resumed = checkpoints.latest() if checkpoints else None
-    if resumed:
-        state = EpochState.restore(resumed[1], model, optimizer, generator, order_generator)
-    wrapped, optimizer = dist.prepare(MaskedKeyPredictor(model), optimizer)
-    for epoch in range(state.epoch + 1, config.epochs + 1):
-        if state.stale >= config.patience:
-            break
-        started, total = time.perf_counter(), 0.0
-        wrapped.train()
-        order = torch.randperm(len(train), generator=order_generator).tolist()
-        starts = range(0, len(order), config.batch_size)
-        bar = tqdm(starts, desc=f"bertloganom {epoch}/{config.epochs}", unit="batch", disable=not show_progress)
-        for start in bar:
-            local, weight = dist.shard(order[start : start + config.batch_size])
-            batch = collate([train[i] for i in local])
-            mlkp, vectors = masked_forward(wrapped, batch, random_mask(batch, config.mask_ratio, generator))
-            count = len(local) if weight else 0
-            centre = update_centre(state.extra["centre"], dist.mean_of(vectors, count), config.centre_momentum)
-            state.extra["centre"] = centre
-            loss = total_loss(mlkp, vectors, centre, config)
-            optimizer.zero_grad()
-            dist.backward(loss * weight)
-            dist.clip(wrapped.parameters(), MAX_GRAD_NORM)
-            optimizer.step()
-            total += loss.item() * count
-            bar.set_postfix(loss=f"{loss.item():.3f}", mlkp=f"{mlkp.item():.3f}")
-        state.epoch = epoch
-        examples = min(len(train), len(order))
-        state.history.append(
-            EpochStats(
-                "train", epoch, dist.mean(total) * dist.world_size / examples, examples, time.perf_counter() - started
-            )
-        )
-        if validation:
-            state.track(validation_loss(model, validation, state.extra["centre"], config), model)
-        if checkpoints:
-            checkpoints.save(epoch, state.snapshot(model, optimizer, generator, order_generator))
-    dist.release(wrapped)
-    if state.best_weights is not None:
-        model.load_state_dict(state.best_weights)
-    return state.history
+    task = MaskedKeyTask(model, train, validation, config, masks, order)
+    settings = LoopSettings(
+        "train", config.epochs, max_grad_norm=MAX_GRAD_NORM, patience=config.patience, show_progress=show_progress
+    )
+    return train_loop(MaskedKeyPredictor(model), optimizer, task, settings, (masks, order), checkpoints=checkpoints)
+
+
+class MaskedKeyTask(Task):
+    """Shuffled batches of windows with random masks; each step moves the hypersphere centre (a mean over every
+    rank's windows) and takes the total loss against it."""
+
+    def __init__(
+        self,
+        model: BertLogAnomModel,
+        train: Sequence[Window],
+        validation: Sequence[Window],
+        config: BertLogAnomConfig,
+        masks: torch.Generator,
+        order: torch.Generator,
+    ) -> None:
+        self.model, self.train, self.validation, self.config = model, train, validation, config
+        self.masks, self.order = masks, order
+        self.centre: torch.Tensor | None = None
+
+    def epoch(self) -> Epoch:
+        return Epoch.over(torch.randperm(len(self.train), generator=self.order).tolist(), self.config.batch_size)
+
+    def step(self, model: nn.Module, indices: Sequence[int], local: list[int], weight: float) -> StepLoss:
+        config = self.config
+        batch = collate([self.train[i] for i in local])
+        mlkp, vectors = masked_forward(model, batch, random_mask(batch, config.mask_ratio, self.masks))
+        count = len(local) if weight else 0
+        self.centre = update_centre(self.centre, distributed().mean_of(vectors, count), config.centre_momentum)
+        return StepLoss(total_loss(mlkp, vectors, self.centre, config), weight, count)
+
+    def validation_loss(self) -> float | None:
+        return validation_loss(self.model, self.validation, self.centre, self.config) if self.validation else None
+
+    def state(self) -> dict[str, Any]:
+        return {"centre": self.centre}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.centre = state["centre"]
 
 
 def validation_loss(

@@ -22,9 +22,8 @@ from logad.detectors.registry import register_detector
 from logad.errors import BadInputError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
-from logad.train.history import EpochStats
-from logad.train.ranks import is_main_process
+from logad.train.checkpoints import fingerprint, run_checkpoints
+from logad.train.history import EpochStats, from_records, to_records
 
 WEIGHTS_FILE = "deeplog.pt"
 STATE_FILE = "deeplog.json"
@@ -72,9 +71,8 @@ class DeepLogDetector(Detector):
         held_out = self._pairs([seq for seq in validation if seq.label != 1])
         torch.manual_seed(cfg.seed)
         self.model = DeepLogModel(cfg, self.vocab_size)
-        root = Path(context.work_dir) / CHECKPOINTS_DIR if context.work_dir else None
         run = fingerprint(config_to_dict(cfg), self.vocab_size, pairs.tolist(), held_out.tolist())
-        checkpoints = EpochCheckpoints(root, run, writer=is_main_process())
+        checkpoints = run_checkpoints(context.work_dir, run)
         self.history = train_model(self.model, pairs, held_out, cfg, context.show_progress, checkpoints)
         self._scores.clear()
 
@@ -108,7 +106,7 @@ class DeepLogDetector(Detector):
 
     def save(self, directory: Path) -> None:
         torch.save(self.fitted(self.model).state_dict(), directory / WEIGHTS_FILE)
-        state = {"vocab_size": self.vocab_size, "history": [record.__dict__ for record in self.history]}
+        state = {"vocab_size": self.vocab_size, "history": to_records(self.history)}
         write_json_atomic(directory / STATE_FILE, state)
 
     @classmethod
@@ -119,7 +117,7 @@ class DeepLogDetector(Detector):
             raise BadInputError(f"deeplog weights file {weights} is missing")
         detector = cls(config, preprocessor)
         detector.vocab_size = int(state["vocab_size"])
-        detector.history = [EpochStats(**record) for record in state.get("history", [])]
+        detector.history = from_records(state.get("history", []))
         detector.model = DeepLogModel(config, detector.vocab_size)
         try:
             detector.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))

@@ -1,21 +1,21 @@
-"""Training loop: Adam on the count-weighted cross-entropy of next keys, early stopping on the validation loss."""
+"""DeepLog's part of the training loop: Adam on the count-weighted cross-entropy of next keys, early stopping on
+the validation loss."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from logad.detectors.deeplog.config import DeepLogConfig
 from logad.detectors.deeplog.keys import Pairs
 from logad.detectors.deeplog.model import DeepLogModel
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed, gradient_free
-from logad.train.epoch_state import EpochState
 from logad.train.history import EpochStats
+from logad.train.loop import Epoch, LoopSettings, StepLoss, Task, train_loop
 
 
 def weighted_loss(model: nn.Module, batch: Pairs) -> torch.Tensor:
@@ -38,44 +38,35 @@ def train_model(
     gradient average is the whole batch's weighted mean); each finished epoch is checkpointed, and a run with the
     same config and data resumes after the last one.
     """
-    dist = distributed()
     order_generator = torch.Generator().manual_seed(config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    state = EpochState()
-    resumed = checkpoints.latest() if checkpoints else None
-    if resumed:
-        state = EpochState.restore(resumed[1], model, optimizer, order_generator)
-    wrapped, optimizer = dist.prepare(model, optimizer)
-    device = next(model.parameters()).device
-    total_weight = float(train.weights.sum())
-    epochs = tqdm(range(state.epoch + 1, config.epochs + 1), desc="deeplog", unit="epoch", disable=not show_progress)
-    for epoch in epochs:
-        if state.stale >= config.patience:
-            break
-        started, total = time.perf_counter(), 0.0
-        wrapped.train()
-        order = torch.randperm(len(train), generator=order_generator).tolist()
-        for start in range(0, len(order), config.batch_size):
-            indices = order[start : start + config.batch_size]
-            local, share = dist.shard(indices)
-            loss = weighted_loss(wrapped, train.take(local, device))
-            batch_weight = float(train.weights[indices].sum())
-            optimizer.zero_grad()
-            dist.backward(loss * (dist.world_size / batch_weight if share else 0.0))
-            optimizer.step()
-            total += loss.item() if share else 0.0
-        state.epoch = epoch
-        mean_loss = dist.mean(total) * dist.world_size / total_weight
-        state.history.append(EpochStats("train", epoch, mean_loss, len(train), time.perf_counter() - started))
-        epochs.set_postfix(loss=f"{mean_loss:.4f}")
-        if len(validation):
-            state.track(validation_loss(model, validation, config.batch_size), model)
-        if checkpoints:
-            checkpoints.save(epoch, state.snapshot(model, optimizer, order_generator))
-    dist.release(wrapped)
-    if state.best_weights is not None:
-        model.load_state_dict(state.best_weights)
-    return state.history
+    task = NextKeyTask(model, train, validation, config, order_generator)
+    settings = LoopSettings("train", config.epochs, patience=config.patience, show_progress=show_progress)
+    return train_loop(model, optimizer, task, settings, (order_generator,), checkpoints=checkpoints)
+
+
+class NextKeyTask(Task):
+    """Shuffled batches of (history, next key) pairs; a batch's loss is its weighted sum, scaled so that DDP's
+    gradient average is the whole batch's weighted mean."""
+
+    def __init__(
+        self, model: DeepLogModel, train: Pairs, validation: Pairs, config: DeepLogConfig, order: torch.Generator
+    ) -> None:
+        self.model, self.train, self.validation, self.config, self.order = model, train, validation, config, order
+
+    def epoch(self) -> Epoch:
+        order = torch.randperm(len(self.train), generator=self.order).tolist()
+        return Epoch.over(order, self.config.batch_size, float(self.train.weights.sum()))
+
+    def step(self, model: nn.Module, indices: Sequence[int], local: list[int], weight: float) -> StepLoss:
+        loss = weighted_loss(model, self.train.take(local, next(model.parameters()).device))
+        batch_weight = float(self.train.weights[indices].sum())
+        return StepLoss(loss, distributed().world_size / batch_weight if weight else 0.0, 1 if weight else 0)
+
+    def validation_loss(self) -> float | None:
+        if not len(self.validation):
+            return None
+        return validation_loss(self.model, self.validation, self.config.batch_size)
 
 
 def validation_loss(model: DeepLogModel, pairs: Pairs, batch_size: int) -> float:

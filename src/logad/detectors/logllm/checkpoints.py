@@ -22,7 +22,7 @@ from logad.detectors.logllm.config import LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.train.checkpoints import EpochCheckpoints, fingerprint
-from logad.train.history import EpochStats
+from logad.train.history import EpochStats, from_records, to_records
 
 STAGE_STATE = "stage.json"
 EPOCHS_DIR = "epochs"
@@ -75,7 +75,7 @@ def find_resume(root: Path, stages: list[str], fingerprints: list[str]) -> Resum
         if not state_file.is_file():
             break
         state = read_json_object(state_file, "LogLLM stage checkpoint")
-        resume = Resume(position + 1, directory, [EpochStats(**record) for record in state["history"]])
+        resume = Resume(position + 1, directory, from_records(state["history"]))
     return resume
 
 
@@ -87,7 +87,7 @@ def save_stage(
     if directory.exists():
         shutil.rmtree(directory)
     model.save_weights(directory)
-    state = {"stage": stage, "fingerprint": stage_fingerprint, "history": [record.__dict__ for record in history]}
+    state = {"stage": stage, "fingerprint": stage_fingerprint, "history": to_records(history)}
     write_json_atomic(directory / STAGE_STATE, state)
     shutil.rmtree(root / EPOCHS_DIR / directory.name, ignore_errors=True)  # the finished stage supersedes them
     with contextlib.suppress(OSError):  # left only while another stage of a shared folder has epochs in it

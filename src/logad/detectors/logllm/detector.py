@@ -26,14 +26,14 @@ from logad.detectors.logllm.checkpoints import (
 )
 from logad.detectors.logllm.config import PRESETS, LogLLMConfig
 from logad.detectors.logllm.model import LogLLMModel, build_model
-from logad.detectors.logllm.models import allow_inference_layout
+from logad.detectors.logllm.pretrained import allow_inference_layout
 from logad.detectors.logllm.stages import train_stage
 from logad.detectors.registry import register_detector
 from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.parsing.preprocessor import Preprocessor
 from logad.train.distributed import distributed
-from logad.train.history import EpochStats
+from logad.train.history import EpochStats, from_records, to_records
 from logad.train.ranks import is_main_process
 
 STATE_FILE = "logllm.json"
@@ -154,8 +154,8 @@ class LogLLMDetector(Detector):
     # ---- persistence ----------------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         self.fitted(self.model).save_weights(Path(directory))
-        history = [record.__dict__ for record in self.history]
-        write_json_atomic(Path(directory) / STATE_FILE, {"stages": self.config.stages, "history": history})
+        state = {"stages": self.config.stages, "history": to_records(self.history)}
+        write_json_atomic(Path(directory) / STATE_FILE, state)
         answers = self._probabilities(self._warm_keys)
         write_warm_outputs(directory, WARM_ANSWERS, self._warm_keys, {"probability": answers})
         messages = list(dict.fromkeys(m for key in self._warm_keys for m in key.split(WINDOW_SEPARATOR)))
@@ -167,7 +167,7 @@ class LogLLMDetector(Detector):
         state = read_json_object(Path(directory) / STATE_FILE, "logllm state")
         detector = cls(config, preprocessor)
         detector.model = build_model(config, Path(directory), trainable=False)
-        detector.history = [EpochStats(**record) for record in state.get("history", [])]
+        detector.history = from_records(state.get("history", []))
         detector._warm_keys, answers = read_warm_outputs(directory, WARM_ANSWERS)
         for key, probability in zip(detector._warm_keys, answers.get("probability", ()), strict=False):
             detector._probability_cache.put(key, float(probability))

@@ -12,7 +12,7 @@ from torch import nn
 
 from logad.detectors.logllm.config import LogLLMConfig
 from logad.detectors.logllm.embedder import MessageEmbedder
-from logad.detectors.logllm.models import (
+from logad.detectors.logllm.pretrained import (
     compute_dtype,
     device,
     load_encoder,

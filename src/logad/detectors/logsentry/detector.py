@@ -32,8 +32,8 @@ from logad.errors import BadInputError, ConfigError
 from logad.jsonio import read_json_object, write_json_atomic
 from logad.kb import KnowledgeBase, KnowledgeBaseUnavailable, collection_name, knn_probability, undersample
 from logad.parsing.preprocessor import Preprocessor
-from logad.train.checkpoints import CHECKPOINTS_DIR, EpochCheckpoints, fingerprint
-from logad.train.history import EpochStats
+from logad.train.checkpoints import fingerprint, run_checkpoints
+from logad.train.history import EpochStats, from_records, to_records
 from logad.train.ranks import is_main_process
 
 RETRIEVAL_ENCODER_DIR = "retrieval_encoder"
@@ -84,11 +84,11 @@ class LogSentryDetector(Detector):
         encoder = SequenceEncoder.from_pretrained(cfg.encoder, cfg.max_tokens)
         run = fingerprint(config_to_dict(cfg), train_texts, train_labels.tolist())
         if cfg.pretrain_epochs:
-            checkpoints = self._checkpoints(context, f"pretrain-{run}")
+            checkpoints = run_checkpoints(context.work_dir, f"pretrain-{run}")
             self.history += pretrain(encoder, train_texts, train_labels, cfg, context.show_progress, checkpoints)
         self.retrieval_encoder = copy.deepcopy(encoder).eval()
         self.classifier = LogSentryClassifier(encoder, cfg.head_hidden, cfg.dropout)
-        checkpoints = self._checkpoints(context, f"finetune-{run}")
+        checkpoints = run_checkpoints(context.work_dir, f"finetune-{run}")
         self.history += finetune(self.classifier, train_texts, train_labels, cfg, context.show_progress, checkpoints)
         if cfg.beta < 1.0 and is_main_process():  # one writer; helper ranks of a distributed run stop after fitting
             self._create_knowledge_base(context)
@@ -102,13 +102,6 @@ class LogSentryDetector(Detector):
         if self.kb_ref is not None:
             outputs["embedding"] = self._embeddings(self._warm_texts)
         return outputs
-
-    @staticmethod
-    def _checkpoints(context: FitContext, run: str) -> EpochCheckpoints | None:
-        """Per-epoch checkpoints of one stage under the run's work folder (None without one)."""
-        if context.work_dir is None:
-            return None
-        return EpochCheckpoints(Path(context.work_dir) / CHECKPOINTS_DIR, run, writer=is_main_process())
 
     def _create_knowledge_base(self, context: FitContext) -> None:
         if context.work_dir is None:
@@ -280,8 +273,7 @@ class LogSentryDetector(Detector):
         ref = None
         if self.kb_ref is not None:
             ref = self.kb_ref.relocated(self._model_dir or directory, directory).to_dict()
-        history = [stats.__dict__ for stats in self.history]
-        write_json_atomic(directory / STATE_FILE, {"knowledge_base": ref, "history": history})
+        write_json_atomic(directory / STATE_FILE, {"knowledge_base": ref, "history": to_records(self.history)})
         write_warm_outputs(directory, WARM_OUTPUTS, self._warm_texts, self._warm_outputs())
 
     @classmethod
@@ -296,7 +288,7 @@ class LogSentryDetector(Detector):
         detector.classifier = LogSentryClassifier(encoder, config.head_hidden, config.dropout)
         detector.classifier.load_head_state_dict(torch.load(directory / HEAD_FILE, weights_only=True))
         detector.classifier.eval()
-        detector.history = [EpochStats(**stats) for stats in state.get("history", [])]
+        detector.history = from_records(state.get("history", []))
         if state.get("knowledge_base"):
             detector.kb_ref = KnowledgeBaseRef(**state["knowledge_base"])
             detector._model_dir = directory

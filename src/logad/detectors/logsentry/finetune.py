@@ -10,9 +10,10 @@ import torch.nn.functional as F
 
 from logad.detectors.logsentry.classifier import LogSentryClassifier
 from logad.detectors.logsentry.config import LogSentryConfig
-from logad.detectors.logsentry.training import StageRandomness, adam_with_warmup, minibatches, run_stage
+from logad.detectors.logsentry.training import MAX_GRAD_NORM, adam_with_warmup
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.history import EpochStats
+from logad.train.loop import BatchTask, Epoch, LoopSettings, train_loop
 
 
 def finetune(
@@ -32,25 +33,18 @@ def finetune(
     targets = torch.as_tensor(labels, dtype=torch.float32)
     pos_weight = _anomaly_weight(labels) if config.balance_classes else None
 
-    def epoch_batches() -> tuple[int, list[np.ndarray]]:
-        return len(texts), list(minibatches(len(texts), config.finetune_batch_size, rng))
+    def epoch() -> Epoch:
+        return Epoch.over(rng.permutation(len(texts)), config.finetune_batch_size)
 
     def batch_loss(model: torch.nn.Module, idx: list[int]) -> torch.Tensor:
         logits = model(classifier.encoder.tokenize([texts[i] for i in idx]))
         return F.binary_cross_entropy_with_logits(logits, targets[idx], pos_weight=pos_weight)
 
-    return run_stage(
-        "finetune",
-        classifier,
-        optimizer,
-        scheduler,
-        config.finetune_epochs,
-        epoch_batches,
-        batch_loss,
-        show_progress,
-        StageRandomness(rng),
-        checkpoints,
+    settings = LoopSettings(
+        "finetune", config.finetune_epochs, max_grad_norm=MAX_GRAD_NORM, show_progress=show_progress
     )
+    task = BatchTask(epoch, batch_loss)
+    return train_loop(classifier, optimizer, task, settings, (rng,), scheduler, checkpoints)
 
 
 def _anomaly_weight(labels: np.ndarray) -> torch.Tensor:

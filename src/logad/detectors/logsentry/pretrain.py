@@ -13,10 +13,11 @@ from logad.detectors.logsentry.config import LogSentryConfig
 from logad.detectors.logsentry.encoder import SequenceEncoder
 from logad.detectors.logsentry.losses import TextMatchingHead, info_nce, ttm_loss
 from logad.detectors.logsentry.pairs import make_pairs
-from logad.detectors.logsentry.training import StageRandomness, adam_with_warmup, minibatches, run_stage
+from logad.detectors.logsentry.training import MAX_GRAD_NORM, adam_with_warmup
 from logad.train.checkpoints import EpochCheckpoints
 from logad.train.distributed import distributed
 from logad.train.history import EpochStats
+from logad.train.loop import BatchTask, Epoch, LoopSettings, train_loop
 
 
 class PairStep(nn.Module):
@@ -65,26 +66,17 @@ def pretrain(
     )
     pairs: dict[str, np.ndarray] = {}
 
-    def epoch_batches() -> tuple[int, list[np.ndarray]]:
+    def epoch() -> Epoch:
         pairs["anchors"], pairs["partners"], pairs["labels"] = make_pairs(labels, pairs_per_epoch, rng)
-        count = len(pairs["anchors"])
-        return count, list(minibatches(count, config.pretrain_batch_size, rng))
+        return Epoch.over(rng.permutation(len(pairs["anchors"])), config.pretrain_batch_size)
 
     def batch_loss(model: nn.Module, idx: list[int]) -> torch.Tensor:
         u_texts = [texts[i] for i in pairs["anchors"][idx]]
         v_texts = [texts[i] for i in pairs["partners"][idx]]
         return model(u_texts, v_texts, torch.as_tensor(pairs["labels"][idx]))
 
-    randomness = StageRandomness(rng, (generator,))
-    return run_stage(
-        "pretrain",
-        step,
-        optimizer,
-        scheduler,
-        config.pretrain_epochs,
-        epoch_batches,
-        batch_loss,
-        show_progress,
-        randomness,
-        checkpoints,
+    settings = LoopSettings(
+        "pretrain", config.pretrain_epochs, max_grad_norm=MAX_GRAD_NORM, show_progress=show_progress
     )
+    task = BatchTask(epoch, batch_loss)
+    return train_loop(step, optimizer, task, settings, (rng, generator), scheduler, checkpoints)

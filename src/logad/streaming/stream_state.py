@@ -11,7 +11,7 @@ Line numbers count the tenant's records from 1 across requests. Every key is alw
      "start": 1226263000.0,                 # time windows: start of the open window (null before the first line)
      "open": 2800,                          # session windows: how many are open
      "sessions": {"blk_1": {"order": 3, "part": 1, "seen": 9, "last": 1226263015.0, "wall": 1765080000.0,
-                            "events": [...]}}}
+                            "kept": 0, "events": [...]}}}
 
 ``sessions`` may hold only some of the open sessions (a served tenant's are stored as rows of their own and a request
 loads those it needs, see ``StreamWindower.query``): ``open`` counts them all. States written before ``open`` was
@@ -19,7 +19,10 @@ kept hold every open session.
 
 A session's ``order`` is the line number of its window's first event, ``part`` numbers its windows (1, then
 ``#2``...), ``seen`` and ``last`` are the line number and timestamp of its latest event, ``wall`` the wall-clock time
-(Unix seconds) when that event arrived (absent in states written before it was kept: null).
+(Unix seconds) when that event arrived (absent in states written before it was kept: null). ``kept`` counts the
+session's earlier events that are stored but not loaded (a served tenant's request loads a session it only adds to
+without them): ``events`` holds the rest, the events added since. A session closes only when it is loaded in full
+(``kept`` 0, absent in states written before it was kept).
 """
 
 from __future__ import annotations
@@ -34,14 +37,14 @@ from logad.errors import BadInputError
 
 VERSION = 1
 _KEYS = {"version", "window", "lines", "clock", "events", "covered", "skip", "start", "open", "sessions"}
-_SESSION_KEYS = {"order", "part", "seen", "last", "wall", "events"}
+_SESSION_KEYS = {"order", "part", "seen", "last", "wall", "kept", "events"}
 
 Event = tuple[str, float | None, int | None]  # content, timestamp, label
 
 
 @dataclass
 class OpenSession:
-    """The open window of one session."""
+    """The open window of one session: ``events`` follow the ``kept`` earlier ones, stored but not loaded."""
 
     order: int
     seen: int
@@ -49,6 +52,12 @@ class OpenSession:
     part: int = 1
     events: list[Event] = field(default_factory=list)
     wall: float | None = None
+    kept: int = 0
+
+    @property
+    def size(self) -> int:
+        """How many events the session holds, loaded or not."""
+        return self.kept + len(self.events)
 
     def dump(self) -> dict[str, Any]:
         """The JSON object of this session (its row in a state store)."""
@@ -58,6 +67,7 @@ class OpenSession:
             "seen": self.seen,
             "last": self.last,
             "wall": self.wall,
+            "kept": self.kept,
             "events": [list(event) for event in self.events],
         }
 
@@ -137,7 +147,7 @@ class StreamState:
 def _session(entry: Any, where: str) -> OpenSession:
     if not isinstance(entry, dict):
         raise _malformed(where, "a JSON object", entry)
-    entry = {"wall": None, **entry}
+    entry = {"wall": None, "kept": 0, **entry}
     _check_keys(entry, _SESSION_KEYS, where)
     return OpenSession(
         order=_count(entry["order"], f"{where} 'order'"),
@@ -146,6 +156,7 @@ def _session(entry: Any, where: str) -> OpenSession:
         part=_count(entry["part"], f"{where} 'part'", low=1),
         events=_events(entry["events"], f"{where} 'events'"),
         wall=_time(entry["wall"], f"{where} 'wall'"),
+        kept=_count(entry["kept"], f"{where} 'kept'"),
     )
 
 

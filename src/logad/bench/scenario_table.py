@@ -1,4 +1,4 @@
-"""Registry of benchmark scenarios; each scenario module registers one function on import."""
+"""The table of benchmark scenarios: name -> module; each scenario module registers one function on import."""
 
 from __future__ import annotations
 

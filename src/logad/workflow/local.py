@@ -10,7 +10,7 @@ from typing import Any
 
 from logad.errors import LogadError
 from logad.jsonio import write_json_atomic
-from logad.pipeline.spec import PipelineParams, pipeline_steps
+from logad.workflow.spec import PipelineParams, pipeline_steps
 
 RUN_RECORD = "pipeline.json"
 
