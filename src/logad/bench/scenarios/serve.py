@@ -58,6 +58,7 @@ _COLUMNS = [
     "windows",
     "seconds",
     "lines/s",
+    "stream lines/s",
     "windows/s",
     "p50 ms",
     "p99 ms",
