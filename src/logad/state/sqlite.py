@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,27 +105,25 @@ class SqliteStateStore(StateStore):
                     raise
                 time.sleep(0.01)
 
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The connection inside a write transaction (holding the database's write lock)."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The connection inside a read transaction: what it reads is one snapshot of the database."""
+        return self._transaction("BEGIN")
+
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """The connection inside a write transaction, committed on success and rolled back on error."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """The connection inside the transaction ``begin`` starts, committed on success, rolled back on error."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(begin)
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """The connection inside a read transaction: what it reads is one snapshot of the database."""
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                yield self._conn
-            finally:
-                self._conn.execute("COMMIT")
 
     def _get(self, tenant: str) -> tuple[int, str] | None:
         with self._lock:
