@@ -33,6 +33,11 @@ class LruCache(Generic[V]):
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
+    def fill(self, keys: Sequence[str], values: Iterable[V]) -> None:
+        """Put each of ``keys`` with its value, in order (e.g. a model's saved outputs at load)."""
+        for key, value in zip(keys, values, strict=True):
+            self.put(key, value)
+
     def lookup(self, keys: Sequence[str], compute: Callable[[list[str]], Iterable[V]]) -> list[V]:
         """The value of every key, in order: cached ones read, the distinct missing ones computed in one
         ``compute`` call (values in the order of the keys given to it) and cached. Values computed now are

@@ -169,9 +169,9 @@ class LogLLMDetector(Detector):
         detector.model = build_model(config, Path(directory), trainable=False)
         detector.history = from_records(state.get("history", []))
         detector._warm_keys, answers = read_warm_outputs(directory, WARM_ANSWERS)
-        for key, probability in zip(detector._warm_keys, answers.get("probability", ()), strict=False):
-            detector._probability_cache.put(key, float(probability))
+        if "probability" in answers:
+            detector._probability_cache.fill(detector._warm_keys, answers["probability"].tolist())
         messages, vectors = read_warm_outputs(directory, WARM_MESSAGES)
-        for message, vector in zip(messages, vectors.get("vector", ()), strict=False):
-            detector.model.embedder.cache.put(message, torch.from_numpy(vector))
+        if "vector" in vectors:
+            detector.model.embedder.cache.fill(messages, map(torch.from_numpy, vectors["vector"]))
         return detector

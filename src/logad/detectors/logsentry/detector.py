@@ -293,7 +293,8 @@ class LogSentryDetector(Detector):
             detector.kb_ref = KnowledgeBaseRef(**state["knowledge_base"])
             detector._model_dir = directory
         detector._warm_texts, outputs = read_warm_outputs(directory, WARM_OUTPUTS)
-        for name, cache in (("p_model", detector._p_model_cache), ("embedding", detector._embedding_cache)):
-            for text, value in zip(detector._warm_texts, outputs.get(name, ()), strict=False):
-                cache.put(text, float(value) if value.ndim == 0 else value)
+        if "p_model" in outputs:
+            detector._p_model_cache.fill(detector._warm_texts, outputs["p_model"].tolist())
+        if "embedding" in outputs:
+            detector._embedding_cache.fill(detector._warm_texts, list(outputs["embedding"]))
         return detector
