@@ -13,7 +13,7 @@ SCANNED = ("src", "serving", "operators", "pipelines")
 DETECTORS = ROOT / "src" / "logad" / "detectors"
 # Modules that may name detectors, each with its reason.
 ALLOWED = {
-    # The registry: name -> module of each built-in detector, and the quickstart's default.
+    # The registry: the quickstart's default detector.
     "src/logad/detectors/registry.py",
     # Benchmarks are registries of what they run, named as their reports name them:
     "src/logad/bench/scenario_table.py",  # scenarios named after the detector they study

@@ -11,7 +11,7 @@ from typing import Any
 
 from croniter import croniter
 
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 from logad.threshold.config import KINDS
 from logad_operator.placement import GPU, Resources, Scheduling
 
@@ -123,6 +123,13 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
     schedule = training.string("schedule")
     if schedule and not croniter.is_valid(schedule):
         raise SpecError("spec.training.schedule", f"{schedule!r} is not a cron expression")
+    training_resources = training.resources("resources")
+    if training_resources.gpus and not detector_capabilities(detector).gpus:
+        kind = "limits" if GPU in training_resources.limits else "requests"
+        raise SpecError(
+            f"spec.training.resources.{kind}.{GPU}",
+            f"{detector} trains on CPUs only (no training stage can use a GPU); remove the GPU request",
+        )
     return LogDetectorSpec(
         detector=detector,
         tenant=tenant,
@@ -138,7 +145,7 @@ def parse_spec(spec: Mapping[str, Any]) -> LogDetectorSpec:
             min_f1=training.number("minF1", 0.0, 1.0, default=0.0),
             config=training.mapping("config"),
             suspend=training.boolean("suspend"),
-            resources=training.resources("resources"),
+            resources=training_resources,
             deepspeed=training.choice("deepspeed", DEEPSPEED),
         ),
         serving=Serving(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -138,7 +140,8 @@ def test_anomalies_score_higher(fitted, test_windows):
     assert scores.dtype == np.float64 and scores.shape == (len(test_windows),)
     assert roc_auc_score(labels, scores) > 0.9
     parts = fitted.score_components(test_windows)
-    np.testing.assert_allclose(scores, 0.5 * parts["miss"] + 0.5 * parts["distance"])
+    np.testing.assert_allclose(scores, 0.5 * parts["top_g"] + 0.5 * parts["distance"])
+    assert roc_auc_score(labels, parts["surprisal"]) > 0.9
     assert fitted.distance_scale > 0 and np.abs(fitted.centre).sum() > 0
 
 
@@ -149,6 +152,24 @@ def test_explain_names_the_unseen_template(fitted):
     assert all(5 <= e["index"] <= 8 for e in explanation["missed"] if e["template_id"] == 0)
     probabilities = [e["probability"] for e in explanation["missed"]]
     assert probabilities == sorted(probabilities)
+
+
+def test_the_end_key_marks_where_a_closed_window_stops(preprocessor):
+    ids, gaps = encode(_normal(0), preprocessor, preprocessor.vocab_size, max_len=4, use_gaps=True, end_id=99)
+    assert ids[-1] == 99 and len(ids) == 5 and gaps[-1] == 0
+    config = _config(end_token=True, key_score="surprisal", alpha=1.0, max_len=24, epochs=15)
+    assert config.events_kept == 23
+    detector = BertLogAnomDetector(config, preprocessor)
+    detector.fit([_normal(n) for n in range(120)], [], QUIET)
+    whole = [_normal(n) for n in range(600, 620)]
+    stopped = [dataclasses.replace(seq, messages=seq.messages[:3], timestamps=seq.timestamps[:3]) for seq in whole]
+    still_open = [dataclasses.replace(seq, open=True) for seq in stopped]
+    # a window that stops after 3 of its 12-18 events is unexpected; its end is one of the events explained
+    assert detector.score(stopped).min() > detector.score(whole).max()
+    ends = [e["index"] for e in detector.explain(stopped[:1])[0]["missed"] if e["template_id"] is None]
+    assert ends == [3]
+    # the same events still open have no end yet
+    assert all(event["template_id"] is not None for event in detector.explain(still_open[:1])[0]["missed"])
 
 
 def test_same_seed_same_scores_and_scoring_is_deterministic(preprocessor, train, test_windows):
@@ -195,6 +216,8 @@ def test_empty_inputs(fitted, preprocessor):
         ({"hidden": 30, "heads": 4}, "multiple of heads"),
         ({"mlkp_weight": 0.0, "vhm_weight": 0.0}, "not both 0"),
         ({"epochs": 0}, "epochs"),
+        ({"key_score": "miss"}, "key_score"),
+        ({"end_token": True, "max_len": 1}, "end_token"),
     ],
 )
 def test_bad_config_raises(overrides, message):

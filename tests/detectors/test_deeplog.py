@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -105,6 +106,19 @@ def test_explain_lists_at_most_ten_misses_with_the_top_g(preprocessor, fitted):
     explanation = fitted.explain([_window(903, [8] * 15)])[0]
     assert explanation["miss"] == 1.0 and [e["index"] for e in explanation["missed"]] == list(range(10))
     assert fitted.explain([]) == []
+
+
+def test_the_end_key_flags_a_closed_window_that_stops_early(preprocessor):
+    whole = [_window(n, [k % CYCLE for k in range(12)]) for n in range(40)]
+    detector = DeepLogDetector(_config(end_key=True), preprocessor)
+    detector.fit(whole, [], QUIET)
+    stopped = dataclasses.replace(whole[0], messages=whole[0].messages[:4], timestamps=None)
+    still_open = dataclasses.replace(stopped, open=True)
+    assert detector.score([whole[0], still_open]).tolist() == [0.0, 0.0]
+    assert detector.score([stopped])[0] == pytest.approx(1 / 4)  # 3 events predicted, then the end that misses
+    assert detector.explain([stopped])[0]["missed"] == [
+        {"index": 4, "template_id": None, "predicted": [preprocessor.template_ids(whole[0].messages)[4]]}
+    ]
 
 
 def test_cached_scores_match_fresh_ones(fitted, preprocessor, tmp_path):

@@ -16,7 +16,7 @@ import yaml
 from k8s_rules import argo, podsecurity
 from k8s_rules.kserve import storage_uri
 from logad.config import load_config_source
-from logad.detectors.registry import available_detectors
+from logad.detectors.registry import available_detectors, detector_capabilities
 from logad_operator import layout
 from logad_operator.inference_service import build_inference_service
 from logad_operator.resources import ANNOTATION_MODEL_URI, ANNOTATION_STOP, ANNOTATION_STORAGE_URI, Owner
@@ -65,8 +65,12 @@ def roll_out(substituted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 @pytest.mark.parametrize("detector", available_detectors())
 def test_training_resources_reach_only_the_training_pods_which_stay_restricted(detector: str):
     """Fault 4 / the CRD's training.resources: the operator's parameter, substituted into each training step's
-    podSpecPatch, merges over the template's resources in the pod Argo builds; the other steps keep theirs."""
-    _, arguments = run_arguments(detector, resources=GPU_TRAINING)
+    podSpecPatch, merges over the template's resources in the pod Argo builds; the other steps keep theirs. A
+    detector that trains on CPUs only gets the same resources without the GPUs (parse_spec refuses those)."""
+    wanted = copy.deepcopy(GPU_TRAINING)
+    if not detector_capabilities(detector).gpus:
+        del wanted["limits"]["nvidia.com/gpu"]
+    _, arguments = run_arguments(detector, resources=wanted)
     rendered = template(detector)
     defaults = {t["name"]: t["container"]["resources"] for t in rendered["spec"]["templates"] if "container" in t}
     labels = {t["name"]: t.get("metadata", {}).get("labels", {}) for t in rendered["spec"]["templates"]}
@@ -77,7 +81,7 @@ def test_training_resources_reach_only_the_training_pods_which_stay_restricted(d
         if name not in defaults:
             continue  # the roll-out's own pod
         main = next(c for c in pod["containers"] if c["name"] == "main")
-        expected = {"requests": {"cpu": "8", "memory": "48Gi"}, "limits": {"memory": "64Gi", "nvidia.com/gpu": "2"}}
+        expected = {kind: {key: str(value) for key, value in values.items()} for kind, values in wanted.items()}
         assert main["resources"] == (expected if name in training else defaults[name]), name
     # Without the LogDetector's resources the parameter's default "{}" leaves every step as rendered.
     for name, pod in argo.workflow_pods(rendered):

@@ -124,6 +124,17 @@ def test_a_bad_field_is_named(path: tuple[str, ...], value: Any, field: str):
     assert str(error.value).startswith(f"{field}: ")
 
 
+@pytest.mark.parametrize("kind", ["limits", "requests"])
+def test_a_gpu_for_a_detector_that_trains_on_cpus_only_is_refused(kind: str):
+    spec = full_spec()
+    spec["training"]["resources"] = {kind: {"nvidia.com/gpu": 1}}
+    assert parse_spec(spec).training.resources.gpus == 1  # logsentry's stages can use GPUs
+    spec["detector"] = "baseline"
+    field = rf"spec\.training\.resources\.{kind}\.nvidia\.com/gpu"
+    with pytest.raises(SpecError, match=rf"^{field}: baseline trains on CPUs only"):
+        parse_spec(spec)
+
+
 def test_a_spec_that_is_not_an_object_is_refused():
     with pytest.raises(SpecError, match=r"^spec: must be an object"):
         parse_spec(["detector"])

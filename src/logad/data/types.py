@@ -26,7 +26,8 @@ class LogSequence:
 
     ``messages`` are raw contents in event order; ``timestamps`` align with them when known;
     ``label`` is 1/0 when known; ``order`` is the source position of the first event (the stable
-    tie-breaker for chronological order when timestamps are missing or equal).
+    tie-breaker for chronological order when timestamps are missing or equal). ``open``: more events may follow
+    (an unfinished session scored provisionally, or a prefix), so its last event is not where it ends.
     """
 
     id: str
@@ -34,6 +35,7 @@ class LogSequence:
     timestamps: list[float] | None = None
     label: int | None = None
     order: int = 0
+    open: bool = False
 
     @property
     def start_time(self) -> float | None:

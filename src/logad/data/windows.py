@@ -176,8 +176,8 @@ def build_window(window_id: str, members: list[LogRecord], session_label: int | 
 
 
 def window_prefix(window: LogSequence, first_n: int) -> LogSequence:
-    """A new window of ``window``'s first ``first_n`` events, its id suffixed ``@N``; the label stays the whole
-    window's (a session's label is the session's)."""
+    """A new, ``open`` window of ``window``'s first ``first_n`` events, its id suffixed ``@N``; the label stays the
+    whole window's (a session's label is the session's)."""
     if first_n < 1:
         raise ValueError(f"first_n must be at least 1, not {first_n}")
     return dataclasses.replace(
@@ -185,6 +185,7 @@ def window_prefix(window: LogSequence, first_n: int) -> LogSequence:
         id=f"{window.id}@{first_n}",
         messages=window.messages[:first_n],
         timestamps=None if window.timestamps is None else window.timestamps[:first_n],
+        open=True,
     )
 
 

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from logad.detectors.capabilities import Capabilities
 from logad.errors import ConfigError
 
 _DETECTORS: dict[str, type] = {}
-# The module of each built-in detector that registers it, imported on first use so that `logad` stays fast and
-# optional heavy extras are only needed when used. Its package declares CAPABILITIES and imports nothing heavy.
-_BUILTIN_MODULES: dict[str, str] = {
-    "baseline": "logad.detectors.baseline.detector",
-    "bertloganom": "logad.detectors.bertloganom.detector",
-    "deeplog": "logad.detectors.deeplog.detector",
-    "logllm": "logad.detectors.logllm.detector",
-    "logsentry": "logad.detectors.logsentry.detector",
-}
+
+
+def _builtin_modules() -> dict[str, str]:
+    """The module registering each built-in detector: every sub-package of ``logad.detectors`` with a ``detector``
+    module registers the detector named as the package. Imported on first use, so that `logad` stays fast and
+    optional heavy extras are only needed when used; the package declares CAPABILITIES and imports nothing heavy."""
+    root = Path(__file__).parent
+    return {
+        info.name: f"{__package__}.{info.name}.detector"
+        for info in pkgutil.iter_modules([str(root)])
+        if info.ispkg and (root / info.name / "detector.py").is_file()
+    }
+
+
+_BUILTIN_MODULES = _builtin_modules()
 # What `logad quickstart` trains unless told otherwise: it trains in seconds on a CPU with no extra installed.
 DEFAULT_DETECTOR = "baseline"
 

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from logad.config import require_positive, require_range
@@ -174,12 +174,15 @@ class StreamWindower:
 
     def so_far(self, sessions: dict[str, dict[str, Any]], after_line: int, min_events: int) -> list[LogSequence]:
         """The windows of ``sessions`` (stored rows) that got an event after line ``after_line`` and hold at least
-        ``min_events`` events, as far as they go: what provisional scores are computed on."""
+        ``min_events`` events, as far as they go (``open`` windows): what provisional scores are computed on."""
         partial = [session_id for session_id, row in sessions.items() if row.get("kept")]
         if partial:
             raise ValueError(f"so_far needs the sessions' events; {partial[:5]} are not loaded in full")
         return [
-            self._window(_window_id(session_id, row["part"]), row["order"], [tuple(event) for event in row["events"]])
+            replace(
+                self._window(_window_id(session_id, row["part"]), row["order"], [tuple(e) for e in row["events"]]),
+                open=True,
+            )
             for session_id, row in sessions.items()
             if row["seen"] > after_line and len(row["events"]) >= min_events
         ]

@@ -9,6 +9,7 @@ from typing import Any
 from logad.config import require_positive, require_range
 
 POOLINGS = ("cls", "attention", "mean")
+KEY_SCORES = ("top_g", "surprisal")
 
 
 @dataclass
@@ -23,9 +24,15 @@ class BertLogAnomConfig:
     the bucketised log gap to the previous event (bucket 0 when timestamps are missing). ``use_gr_bilstm``
     puts the gated residual BiLSTM on the encoder output; ``pooling`` (cls | attention | mean) makes the
     window vector for VHM. The VHM centre is an EMA (``centre_momentum``) of detached batch means while
-    training, then the mean training-window vector. Score: ``alpha`` x miss fraction + (1 - ``alpha``) x
-    distance to the centre / mean training distance; every event is masked once over ``scoring_rounds``
-    deterministic rounds and misses when its template is not among the ``top_g`` predictions.
+    training, then the mean training-window vector. ``end_token`` appends an end-of-window key to every closed
+    window, masked and predicted like an event, so that a window which stops where normal ones do not (a write
+    that never finished) is as unexpected as a wrong event.
+
+    Score: ``alpha`` x key score + (1 - ``alpha``) x distance to the centre / mean training distance. Every event
+    is masked once over ``scoring_rounds`` deterministic rounds; ``key_score`` ``top_g`` (the paper) is the share
+    of events whose template is not among the ``top_g`` predictions, ``surprisal`` the mean negative
+    log-probability of the events' templates (an event the model never saw after such a context weighs by how
+    unexpected it is, not by how many templates happen to rank above it).
     ``train_on_distinct`` trains on each distinct window once per epoch; ``patience`` epochs without a lower
     validation loss stop training early (when validation windows are given).
     """
@@ -46,6 +53,8 @@ class BertLogAnomConfig:
     vhm_weight: float = 0.2
     centre_momentum: float = 0.9
     top_g: int = 5
+    key_score: str = "top_g"
+    end_token: bool = False
     alpha: float = 0.5
     lr: float = 1e-4
     weight_decay: float = 0.01
@@ -76,6 +85,10 @@ class BertLogAnomConfig:
             raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        if self.key_score not in KEY_SCORES:
+            raise ValueError(f"key_score must be one of {', '.join(KEY_SCORES)}, not {self.key_score!r}")
+        if self.end_token and self.max_len < 2:
+            raise ValueError("end_token needs max_len >= 2 (one event and the end key)")
         require_range("mask_ratio", self.mask_ratio, low_open=True, high_open=True)
         require_range("dropout", self.dropout, high_open=True)
         require_range("centre_momentum", self.centre_momentum, high_open=True)
@@ -85,6 +98,11 @@ class BertLogAnomConfig:
             raise ValueError(f"weight_decay must be >= 0, not {self.weight_decay}")
         if min(self.mlkp_weight, self.vhm_weight) < 0 or self.mlkp_weight + self.vhm_weight == 0:
             raise ValueError("mlkp_weight and vhm_weight must be >= 0 and not both 0")
+
+    @property
+    def events_kept(self) -> int:
+        """Events of a window the model reads (the last ones): ``max_len``, less one for the end key."""
+        return self.max_len - int(self.end_token)
 
     @property
     def scoring_rounds(self) -> int:

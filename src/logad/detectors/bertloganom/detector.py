@@ -67,7 +67,7 @@ class BertLogAnomDetector(Detector):
         if cfg.train_on_distinct:
             windows, held_out = unique, distinct(held_out)[0]
         torch.manual_seed(cfg.seed)
-        self.model = BertLogAnomModel(cfg, self.vocab_size)
+        self.model = BertLogAnomModel(cfg, self.keys)
         torch.manual_seed(cfg.seed + distributed().rank)  # dropout differs per rank; the weights start equal
         run = fingerprint(config_to_dict(cfg), self.vocab_size, windows, held_out)
         checkpoints = run_checkpoints(context.work_dir, run)
@@ -77,35 +77,44 @@ class BertLogAnomDetector(Detector):
     def score(self, sequences: Sequence[LogSequence]) -> np.ndarray:
         components = self.score_components(sequences)
         alpha = self.config.alpha
-        return alpha * components["miss"] + (1 - alpha) * components["distance"]
+        return alpha * components[self.config.key_score] + (1 - alpha) * components["distance"]
 
     def score_components(self, sequences: Sequence[LogSequence]) -> dict[str, np.ndarray]:
-        """``miss``: fraction of events outside the top-g predictions; ``distance``: squared distance to the
-        centre over the mean training distance. ``score`` = alpha x miss + (1 - alpha) x distance."""
+        """``top_g``: fraction of events outside the top-g predictions; ``surprisal``: mean negative
+        log-probability of the events' templates; ``distance``: squared distance to the centre over the mean
+        training distance. ``score`` = alpha x the ``key_score`` one + (1 - alpha) x distance."""
         _, inspection, inverse = self._inspect(sequences, with_candidates=False)
-        return {"miss": inspection.miss[inverse], "distance": self._distances(inspection.vectors)[inverse]}
+        return {
+            "top_g": inspection.miss[inverse],
+            "surprisal": inspection.surprisal[inverse],
+            "distance": self._distances(inspection.vectors)[inverse],
+        }
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
-        """Per window: both components and the missed events (message index, template, its predicted
-        probability, the top-g predictions), least expected first."""
+        """Per window: the three components and the unexpected events, least expected first: those outside the
+        top-g predictions (``key_score`` top_g) or the least probable ones (surprisal), each with its message
+        index, template (None for the end-of-window key, index one past the last message), predicted probability
+        and the top-g predictions."""
         unique, inspection, inverse = self._inspect(sequences, with_candidates=True)
-        miss, distance = inspection.miss, self._distances(inspection.vectors)
+        miss, surprisal, distance = inspection.miss, inspection.surprisal, self._distances(inspection.vectors)
         explanations = []
         for seq, row in zip(sequences, inverse.tolist(), strict=True):
-            offset, ids = truncation_offset(seq, self.config.max_len), unique[row][0]
+            offset, ids = truncation_offset(seq, self.config.events_kept), unique[row][0]
             probabilities, candidates = inspection.probabilities[row], inspection.candidates[row]
-            missed = np.flatnonzero(~inspection.hits[row])
-            missed = missed[np.argsort(probabilities[missed], kind="stable")][:EXPLAIN_LIMIT]
+            surprisal_mode = self.config.key_score == "surprisal"
+            listed = np.arange(len(ids)) if surprisal_mode else np.flatnonzero(~inspection.hits[row])
+            listed = listed[np.argsort(probabilities[listed], kind="stable")][:EXPLAIN_LIMIT]
             events = [
                 {
                     "index": offset + int(p),
-                    "template_id": ids[p],
+                    "template_id": ids[p] if ids[p] < self.vocab_size else None,
                     "probability": float(probabilities[p]),
                     "predicted": candidates[p].tolist(),
                 }
-                for p in missed
+                for p in listed
             ]
-            explanations.append({"miss": float(miss[row]), "distance": float(distance[row]), "missed": events})
+            components = {"miss": miss[row], "surprisal": surprisal[row], "distance": distance[row]}
+            explanations.append({name: float(value) for name, value in components.items()} | {"missed": events})
         return explanations
 
     def save(self, directory: Path) -> None:
@@ -129,16 +138,26 @@ class BertLogAnomDetector(Detector):
         detector.centre = np.asarray(state["centre"], dtype=np.float64)
         detector.distance_scale = float(state["distance_scale"])
         detector.history = from_records(state.get("history", []))
-        detector.model = BertLogAnomModel(config, detector.vocab_size)
+        detector.model = BertLogAnomModel(config, detector.keys)
         try:
             detector.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         except RuntimeError as exc:
             raise BadInputError(f"{weights} does not match the bertloganom config: {exc}") from None
         return detector
 
+    @property
+    def keys(self) -> int:
+        """Keys the model predicts: the template IDs, and the end-of-window key (ID ``vocab_size``) with
+        ``end_token``."""
+        return self.vocab_size + int(self.config.end_token)
+
     def _encode(self, sequences: Sequence[LogSequence]) -> list[Window]:
-        cfg = self.config
-        return [encode(s, self.preprocessor, self.vocab_size, cfg.max_len, cfg.use_time_gaps) for s in sequences]
+        cfg, vocab = self.config, self.vocab_size
+        end_id = vocab if cfg.end_token else None
+        return [  # an open window has not ended: no end key
+            encode(seq, self.preprocessor, vocab, cfg.events_kept, cfg.use_time_gaps, None if seq.open else end_id)
+            for seq in sequences
+        ]
 
     def _inspect(
         self, sequences: Sequence[LogSequence], with_candidates: bool

@@ -13,6 +13,9 @@ from logad.detectors.bertloganom.inputs import NUM_SPECIAL, Batch, Window, batch
 from logad.detectors.bertloganom.losses import apply_mask, round_mask
 from logad.detectors.bertloganom.model import BertLogAnomModel
 
+MIN_PROBABILITY = 1e-12
+"""Floor of a predicted probability in ``surprisal`` (an event the model rules out weighs -log 1e-12, about 28)."""
+
 
 @dataclass
 class Inspection:
@@ -32,6 +35,11 @@ class Inspection:
     def miss(self) -> np.ndarray:
         """Fraction of each window's events whose template is not among the top-g predictions (0 if empty)."""
         return np.array([float(np.mean(~hit)) if hit.size else 0.0 for hit in self.hits])
+
+    @property
+    def surprisal(self) -> np.ndarray:
+        """Mean negative log-probability of each window's templates (0 if empty)."""
+        return np.array([-np.log(np.maximum(p, MIN_PROBABILITY)).mean() if p.size else 0.0 for p in self.probabilities])
 
 
 def inspect(

@@ -40,15 +40,24 @@ class Batch:
         return (positions >= 1) & (positions <= self.lengths[:, None])
 
 
-def encode(sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, max_len: int, use_gaps: bool) -> Window:
-    """The window's last ``max_len`` template IDs (IDs unknown to the model become UNKNOWN_ID) and gap buckets."""
+def encode(
+    sequence: LogSequence,
+    preprocessor: Preprocessor,
+    vocab_size: int,
+    max_len: int,
+    use_gaps: bool,
+    end_id: int | None = None,
+) -> Window:
+    """The window's last ``max_len`` template IDs (IDs unknown to the model become UNKNOWN_ID) and gap buckets,
+    followed by ``end_id`` (gap bucket 0) when given: the key that says the window ended there."""
     start = truncation_offset(sequence, max_len)
     ids = preprocessor.template_ids(sequence.messages[start:])
     ids = tuple(i if i < vocab_size else UNKNOWN_ID for i in ids)
+    end = () if end_id is None else (end_id,)
     if not use_gaps or sequence.timestamps is None:
-        return ids, (0,) * len(ids)
+        return ids + end, (0,) * (len(ids) + len(end))
     times = sequence.timestamps[start:]
-    return ids, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)))
+    return ids + end, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)), *(0 for _ in end))
 
 
 def gap_bucket(seconds: float) -> int:

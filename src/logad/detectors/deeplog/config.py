@@ -20,6 +20,10 @@ class DeepLogConfig:
 
     Training pairs are deduplicated; each weighs how often it occurs in the training windows (the paper's loss,
     computed once per distinct pair), or 1 with ``train_on_distinct`` (every distinct transition learnt alike).
+
+    ``end_key`` (not in the paper) predicts one more key after a closed window's last event: the boundary key that
+    pads histories before the first one. A session that stops where normal ones never do (a write that never
+    finished) then misses like an unexpected event, which next-key prediction alone cannot see.
     """
 
     history_size: int = 10
@@ -31,6 +35,7 @@ class DeepLogConfig:
     batch_size: int = 2048
     patience: int = 10
     train_on_distinct: bool = False
+    end_key: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:

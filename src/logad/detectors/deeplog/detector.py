@@ -90,7 +90,8 @@ class DeepLogDetector(Detector):
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
         """Per window: its score and the first ``EXPLAIN_LIMIT`` missed events (message index, true template ID,
-        the top-g predicted template IDs, most likely first; none for a first event)."""
+        the top-g predicted template IDs, most likely first; none for a first event). A missed end (``end_key``) has
+        template None and the index one past the last message; the boundary key among predictions means "the end"."""
         windows = [self._keys(seq) for seq in sequences]
         predictions = predict(self.fitted(self.model), windows, self.config, self.pad)
         explanations = []
@@ -98,7 +99,11 @@ class DeepLogDetector(Detector):
             top = predictions.top(i)
             missed = missed_events(keys, top)
             events = [
-                {"index": int(p), "template_id": keys[p], "predicted": top[p - 1].tolist() if p else []}
+                {
+                    "index": int(p),
+                    "template_id": keys[p] if keys[p] != self.pad else None,
+                    "predicted": top[p - 1].tolist() if p else [],
+                }
                 for p in np.flatnonzero(missed)[:EXPLAIN_LIMIT]
             ]
             explanations.append({"miss": miss_fraction(keys, missed), "missed": events})
@@ -126,7 +131,7 @@ class DeepLogDetector(Detector):
         return detector
 
     def _keys(self, sequence: LogSequence) -> Keys:
-        return key_sequence(sequence, self.preprocessor, self.vocab_size)
+        return key_sequence(sequence, self.preprocessor, self.vocab_size, self.config.end_key)
 
     def _pairs(self, sequences: Sequence[LogSequence]) -> Pairs:
         cfg = self.config

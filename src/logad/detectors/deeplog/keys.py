@@ -2,7 +2,8 @@
 
 Every event from a window's second on is predicted from the up to ``history_size`` keys before it; shorter
 histories are left-padded with the padding key, so windows shorter than h + 1 are scored too and the model learns
-how windows begin. The padding key is ``vocab_size``, one past the last template ID.
+how windows begin. The padding key is ``vocab_size``, one past the last template ID; with ``end_key`` it also
+follows a closed window's last event, so that the model learns how windows end.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ Keys = tuple[int, ...]
 """A window's template IDs: hashable, so identical windows and histories are handled once."""
 
 
-def key_sequence(sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int) -> Keys:
-    """The window's template IDs; IDs the model does not know (learnt after it was fitted) become UNKNOWN_ID."""
-    return tuple(i if i < vocab_size else UNKNOWN_ID for i in preprocessor.template_ids(sequence.messages))
+def key_sequence(sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, end_key: bool = False) -> Keys:
+    """The window's template IDs; IDs the model does not know (learnt after it was fitted) become UNKNOWN_ID. With
+    ``end_key``, a closed (not ``open``) window ends with the boundary key ``vocab_size``."""
+    keys = tuple(i if i < vocab_size else UNKNOWN_ID for i in preprocessor.template_ids(sequence.messages))
+    return (*keys, vocab_size) if end_key and not sequence.open else keys
 
 
 def histories(keys: Keys, history_size: int, pad: int) -> list[Keys]:

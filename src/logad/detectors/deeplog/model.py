@@ -9,15 +9,16 @@ from logad.detectors.deeplog.config import DeepLogConfig
 
 
 class DeepLogModel(nn.Module):
-    """Next-key logits over the ``vocab_size`` template IDs from a history of keys (padding key ``vocab_size``)."""
+    """Next-key logits over the ``vocab_size`` template IDs, and the boundary key ``vocab_size`` with ``end_key``,
+    from a history of keys (padded with the boundary key)."""
 
     def __init__(self, config: DeepLogConfig, vocab_size: int) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size + 1, config.hidden)
         self.lstm = nn.LSTM(config.hidden, config.hidden, num_layers=config.layers, batch_first=True)
-        self.head = nn.Linear(config.hidden, vocab_size)
+        self.head = nn.Linear(config.hidden, vocab_size + int(config.end_key))
 
     def forward(self, histories: torch.Tensor) -> torch.Tensor:
-        """(B, h) keys -> (B, vocab_size) logits of the key that follows."""
+        """(B, h) keys -> (B, keys predicted) logits of the key that follows."""
         states, _ = self.lstm(self.embedding(histories))
         return self.head(states[:, -1])
