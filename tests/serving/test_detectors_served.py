@@ -16,7 +16,7 @@ from logad.streaming import parse_lines
 # What each detector's explanation must hold (the issue: neighbours, worst positions, answer probability).
 EXPLANATION_KEYS = {
     "baseline": set(),
-    "bertloganom": {"miss", "surprisal", "distance", "missed"},
+    "bertloganom": {"top_g", "surprisal", "max_surprisal", "distance", "missed"},
     "deeplog": {"miss", "missed"},
     "logsentry": {"p_model"},
     "logllm": {"p_anomalous"},

@@ -9,7 +9,7 @@ from typing import Any
 from logad.config import require_positive, require_range
 
 POOLINGS = ("cls", "attention", "mean")
-KEY_SCORES = ("top_g", "surprisal")
+KEY_SCORES = ("top_g", "surprisal", "max_surprisal")
 
 
 @dataclass
@@ -31,8 +31,8 @@ class BertLogAnomConfig:
     Score: ``alpha`` x key score + (1 - ``alpha``) x distance to the centre / mean training distance. Every event
     is masked once over ``scoring_rounds`` deterministic rounds; ``key_score`` ``top_g`` (the paper) is the share
     of events whose template is not among the ``top_g`` predictions, ``surprisal`` the mean negative
-    log-probability of the events' templates (an event the model never saw after such a context weighs by how
-    unexpected it is, not by how many templates happen to rank above it).
+    log-probability of the events' templates, ``max_surprisal`` that of the least expected one (an event the model
+    never saw after such a context weighs by how unexpected it is, not by how many templates rank above it).
     ``train_on_distinct`` trains on each distinct window once per epoch; ``patience`` epochs without a lower
     validation loss stop training early (when validation windows are given).
     """

@@ -80,28 +80,24 @@ class BertLogAnomDetector(Detector):
         return alpha * components[self.config.key_score] + (1 - alpha) * components["distance"]
 
     def score_components(self, sequences: Sequence[LogSequence]) -> dict[str, np.ndarray]:
-        """``top_g``: fraction of events outside the top-g predictions; ``surprisal``: mean negative
-        log-probability of the events' templates; ``distance``: squared distance to the centre over the mean
-        training distance. ``score`` = alpha x the ``key_score`` one + (1 - alpha) x distance."""
+        """``top_g``: fraction of events outside the top-g predictions; ``surprisal`` / ``max_surprisal``: mean /
+        largest negative log-probability of the events' templates; ``distance``: squared distance to the centre over
+        the mean training distance. ``score`` = alpha x the ``key_score`` one + (1 - alpha) x distance."""
         _, inspection, inverse = self._inspect(sequences, with_candidates=False)
-        return {
-            "top_g": inspection.miss[inverse],
-            "surprisal": inspection.surprisal[inverse],
-            "distance": self._distances(inspection.vectors)[inverse],
-        }
+        return {name: values[inverse] for name, values in self._components(inspection).items()}
 
     def explain(self, sequences: Sequence[LogSequence]) -> list[dict[str, Any]]:
-        """Per window: the three components and the unexpected events, least expected first: those outside the
+        """Per window: the score components and the unexpected events, least expected first: those outside the
         top-g predictions (``key_score`` top_g) or the least probable ones (surprisal), each with its message
         index, template (None for the end-of-window key, index one past the last message), predicted probability
         and the top-g predictions."""
         unique, inspection, inverse = self._inspect(sequences, with_candidates=True)
-        miss, surprisal, distance = inspection.miss, inspection.surprisal, self._distances(inspection.vectors)
+        components = self._components(inspection)
         explanations = []
         for seq, row in zip(sequences, inverse.tolist(), strict=True):
             offset, ids = truncation_offset(seq, self.config.events_kept), unique[row][0]
             probabilities, candidates = inspection.probabilities[row], inspection.candidates[row]
-            surprisal_mode = self.config.key_score == "surprisal"
+            surprisal_mode = self.config.key_score != "top_g"
             listed = np.arange(len(ids)) if surprisal_mode else np.flatnonzero(~inspection.hits[row])
             listed = listed[np.argsort(probabilities[listed], kind="stable")][:EXPLAIN_LIMIT]
             events = [
@@ -113,8 +109,7 @@ class BertLogAnomDetector(Detector):
                 }
                 for p in listed
             ]
-            components = {"miss": miss[row], "surprisal": surprisal[row], "distance": distance[row]}
-            explanations.append({name: float(value) for name, value in components.items()} | {"missed": events})
+            explanations.append({name: float(values[row]) for name, values in components.items()} | {"missed": events})
         return explanations
 
     def save(self, directory: Path) -> None:
@@ -171,6 +166,15 @@ class BertLogAnomDetector(Detector):
         vectors = inspect(self.fitted(self.model), windows, self.config).vectors
         self.centre = np.average(vectors, axis=0, weights=counts)
         self.distance_scale = max(float(np.average(_squared_distance(vectors, self.centre), weights=counts)), 1e-12)
+
+    def _components(self, inspection: Inspection) -> dict[str, np.ndarray]:
+        """The score components (see ``score_components``) of each inspected window."""
+        return {
+            "top_g": inspection.miss,
+            "surprisal": inspection.surprisal,
+            "max_surprisal": inspection.max_surprisal,
+            "distance": self._distances(inspection.vectors),
+        }
 
     def _distances(self, vectors: np.ndarray) -> np.ndarray:
         return _squared_distance(vectors, self.centre) / self.distance_scale

@@ -39,7 +39,15 @@ class Inspection:
     @property
     def surprisal(self) -> np.ndarray:
         """Mean negative log-probability of each window's templates (0 if empty)."""
-        return np.array([-np.log(np.maximum(p, MIN_PROBABILITY)).mean() if p.size else 0.0 for p in self.probabilities])
+        return np.array([events.mean() if events.size else 0.0 for events in self._surprisals()])
+
+    @property
+    def max_surprisal(self) -> np.ndarray:
+        """Negative log-probability of each window's least expected template (0 if empty)."""
+        return np.array([events.max() if events.size else 0.0 for events in self._surprisals()])
+
+    def _surprisals(self) -> list[np.ndarray]:
+        return [-np.log(np.maximum(p, MIN_PROBABILITY)) for p in self.probabilities]
 
 
 def inspect(
