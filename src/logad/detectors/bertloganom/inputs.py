@@ -53,11 +53,11 @@ def encode(
     start = truncation_offset(sequence, max_len)
     ids = preprocessor.template_ids(sequence.messages[start:])
     ids = tuple(i if i < vocab_size else UNKNOWN_ID for i in ids)
-    end = () if end_id is None else (end_id,)
+    end, end_gaps = ((), ()) if end_id is None else ((end_id,), (0,))
     if not use_gaps or sequence.timestamps is None:
-        return ids + end, (0,) * (len(ids) + len(end))
+        return ids + end, (0,) * len(ids) + end_gaps
     times = sequence.timestamps[start:]
-    return ids + end, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)), *(0 for _ in end))
+    return ids + end, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)), *end_gaps)
 
 
 def gap_bucket(seconds: float) -> int:

@@ -59,7 +59,8 @@ class DeepLogDetector(Detector):
 
     @property
     def pad(self) -> int:
-        """The padding key that fills histories before a window's first event."""
+        """The boundary key: it fills histories before a window's first event and, with ``end_key``, follows a closed
+        window's last one."""
         return self.vocab_size
 
     def fit(self, train: Sequence[LogSequence], validation: Sequence[LogSequence], context: FitContext) -> None:
