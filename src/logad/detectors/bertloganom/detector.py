@@ -93,11 +93,11 @@ class BertLogAnomDetector(Detector):
         and the top-g predictions."""
         unique, inspection, inverse = self._inspect(sequences, with_candidates=True)
         components = self._components(inspection)
+        surprisal_mode = self.config.key_score != "top_g"
         explanations = []
         for seq, row in zip(sequences, inverse.tolist(), strict=True):
             offset, ids = truncation_offset(seq, self.config.events_kept), unique[row][0]
             probabilities, candidates = inspection.probabilities[row], inspection.candidates[row]
-            surprisal_mode = self.config.key_score != "top_g"
             listed = np.arange(len(ids)) if surprisal_mode else np.flatnonzero(~inspection.hits[row])
             listed = listed[np.argsort(probabilities[listed], kind="stable")][:EXPLAIN_LIMIT]
             events = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -39,14 +40,16 @@ class Inspection:
     @property
     def surprisal(self) -> np.ndarray:
         """Mean negative log-probability of each window's templates (0 if empty)."""
-        return np.array([events.mean() if events.size else 0.0 for events in self._surprisals()])
+        return np.array([events.mean() if events.size else 0.0 for events in self._surprisals])
 
     @property
     def max_surprisal(self) -> np.ndarray:
         """Negative log-probability of each window's least expected template (0 if empty)."""
-        return np.array([events.max() if events.size else 0.0 for events in self._surprisals()])
+        return np.array([events.max() if events.size else 0.0 for events in self._surprisals])
 
+    @cached_property
     def _surprisals(self) -> list[np.ndarray]:
+        """Negative log-probability of each event's template, per window (computed once for both reductions)."""
         return [-np.log(np.maximum(p, MIN_PROBABILITY)) for p in self.probabilities]
 
 
