@@ -48,6 +48,11 @@ class AlertReceiver:
 
         return Handler
 
+    def windows(self) -> set[str]:
+        """The windows of the alerts accepted so far."""
+        with self._lock:
+            return {alert["labels"]["window"] for alert in self.alerts}
+
     def __enter__(self) -> AlertReceiver:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
