@@ -14,7 +14,7 @@ from logad.data.types import LogSequence
 from logad.detectors import FitContext, get_detector_class
 from logad.detectors.bertloganom import PRESETS, BertLogAnomConfig, BertLogAnomDetector
 from logad.detectors.bertloganom.inference import inspect
-from logad.detectors.bertloganom.inputs import CLS, NUM_SPECIAL, PAD, batches, collate, encode, gap_bucket
+from logad.detectors.bertloganom.inputs import CLS, NUM_SPECIAL, PAD, batches, collate, encode, event_order, gap_bucket
 from logad.detectors.bertloganom.losses import CENTRE_EPS, random_mask, round_mask, update_centre
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.detectors.bertloganom.training import MaskedKeyPredictor, masked_forward, train_model
@@ -170,6 +170,36 @@ def test_the_end_key_marks_where_a_closed_window_stops(preprocessor):
     assert ends == [3]
     # the same events still open have no end yet
     assert all(event["template_id"] is not None for event in detector.explain(still_open[:1])[0]["missed"])
+
+
+def test_events_logged_in_the_same_second_are_read_in_template_order():
+    # two runs of ties (t=0 and t=5) around a lone event; the order within each run is the log's accident
+    assert event_order([4, 2, 3, 1, 0, 2], [0.0, 0.0, 0.0, 3.0, 5.0, 5.0]) == [1, 2, 0, 3, 4, 5]
+    assert event_order([4, 2, 3], None) == [0, 1, 2]
+    assert event_order([2, 1, 2, 1], [0.0, 1.0, 0.0, 1.0]) == [0, 1, 2, 3]  # only consecutive equal times tie
+
+
+def _tied(seq: LogSequence, pairs: list[int], swap: bool) -> LogSequence:
+    """``seq`` with each event at ``pairs`` logged in the same second as the next one (the two swapped if ``swap``)."""
+    messages, times = list(seq.messages), [float(t) for t in seq.timestamps]
+    for i in pairs:
+        times[i + 1] = times[i]
+        if swap:
+            messages[i], messages[i + 1] = messages[i + 1], messages[i]
+    return dataclasses.replace(seq, messages=messages, timestamps=times)
+
+
+def test_with_order_ties_a_race_within_a_second_reads_as_the_ordered_window(preprocessor, train):
+    detector = BertLogAnomDetector(_config(order_ties=True, epochs=2), preprocessor)
+    detector.fit(train, [], QUIET)
+    logged = [_tied(_normal(n), [2, 6], swap=False) for n in range(600, 610)]
+    raced = [_tied(_normal(n), [2, 6], swap=True) for n in range(600, 610)]
+    np.testing.assert_array_equal(detector.score(raced), detector.score(logged))
+    unseen = _tied(_normal(700), [8], swap=False)
+    unseen.messages[9] = unseen.messages[9].replace(unseen.messages[9].split()[0], "panic", 1)
+    # "panic" (unseen: the unknown ID, lower than any other) is read before event 8, logged in the same second
+    explained = detector.explain([unseen])[0]["missed"]
+    assert [e["index"] for e in explained if e["template_id"] == 0] == [9]  # the message's own index, not 8
 
 
 def test_same_seed_same_scores_and_scoring_is_deterministic(preprocessor, train, test_windows):

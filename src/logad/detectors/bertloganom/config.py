@@ -26,7 +26,9 @@ class BertLogAnomConfig:
     window vector for VHM. The VHM centre is an EMA (``centre_momentum``) of detached batch means while
     training, then the mean training-window vector. ``end_token`` appends an end-of-window key to every closed
     window, masked and predicted like an event, so that a window which stops where normal ones do not (a write
-    that never finished) is as unexpected as a wrong event.
+    that never finished) is as unexpected as a wrong event. ``order_ties`` sorts each run of events logged at the
+    same timestamp by template ID, so that lines of several processes racing within one second (HDFS) read as one
+    sequence whatever their interleaving.
 
     Score: ``alpha`` x key score + (1 - ``alpha``) x distance to the centre / mean training distance. Every event
     is masked once over ``scoring_rounds`` deterministic rounds; ``key_score`` ``top_g`` (the paper) is the share
@@ -55,6 +57,7 @@ class BertLogAnomConfig:
     top_g: int = 5
     key_score: str = "top_g"
     end_token: bool = False
+    order_ties: bool = False
     alpha: float = 0.5
     lr: float = 1e-4
     weight_decay: float = 0.01

@@ -15,7 +15,7 @@ from logad.detectors.base import Detector, FitContext
 from logad.detectors.bertloganom import CAPABILITIES
 from logad.detectors.bertloganom.config import PRESETS, BertLogAnomConfig
 from logad.detectors.bertloganom.inference import Inspection, inspect
-from logad.detectors.bertloganom.inputs import Window, distinct, encode, truncation_offset
+from logad.detectors.bertloganom.inputs import Window, distinct, encode, message_positions
 from logad.detectors.bertloganom.model import BertLogAnomModel
 from logad.detectors.bertloganom.training import train_model
 from logad.detectors.registry import register_detector
@@ -96,13 +96,14 @@ class BertLogAnomDetector(Detector):
         surprisal_mode = self.config.key_score != "top_g"
         explanations = []
         for seq, row in zip(sequences, inverse.tolist(), strict=True):
-            offset, ids = truncation_offset(seq, self.config.events_kept), unique[row][0]
+            ids = unique[row][0]
+            positions = [*self._message_positions(seq), len(seq.messages)]  # the end key sits past the last message
             probabilities, candidates = inspection.probabilities[row], inspection.candidates[row]
             listed = np.arange(len(ids)) if surprisal_mode else np.flatnonzero(~inspection.hits[row])
             listed = listed[np.argsort(probabilities[listed], kind="stable")][:EXPLAIN_LIMIT]
             events = [
                 {
-                    "index": offset + int(p),
+                    "index": positions[p],
                     "template_id": ids[p] if ids[p] < self.vocab_size else None,
                     "probability": float(probabilities[p]),
                     "predicted": candidates[p].tolist(),
@@ -150,9 +151,21 @@ class BertLogAnomDetector(Detector):
         cfg, vocab = self.config, self.vocab_size
         end_id = vocab if cfg.end_token else None
         return [  # an open window has not ended: no end key
-            encode(seq, self.preprocessor, vocab, cfg.events_kept, cfg.use_time_gaps, None if seq.open else end_id)
+            encode(
+                seq,
+                self.preprocessor,
+                vocab,
+                cfg.events_kept,
+                cfg.use_time_gaps,
+                None if seq.open else end_id,
+                cfg.order_ties,
+            )
             for seq in sequences
         ]
+
+    def _message_positions(self, sequence: LogSequence) -> list[int]:
+        cfg = self.config
+        return message_positions(sequence, self.preprocessor, self.vocab_size, cfg.events_kept, cfg.order_ties)
 
     def _inspect(
         self, sequences: Sequence[LogSequence], with_candidates: bool

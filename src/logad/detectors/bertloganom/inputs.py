@@ -47,17 +47,49 @@ def encode(
     max_len: int,
     use_gaps: bool,
     end_id: int | None = None,
+    order_ties: bool = False,
 ) -> Window:
     """The window's last ``max_len`` template IDs (IDs unknown to the model become UNKNOWN_ID) and gap buckets,
-    followed by ``end_id`` (gap bucket 0) when given: the key that says the window ended there."""
-    start = truncation_offset(sequence, max_len)
-    ids = preprocessor.template_ids(sequence.messages[start:])
-    ids = tuple(i if i < vocab_size else UNKNOWN_ID for i in ids)
+    in ``event_order``, followed by ``end_id`` (gap bucket 0) when given: the key that says the window ended there."""
+    _, ids, times = _kept_events(sequence, preprocessor, vocab_size, max_len)
+    order = event_order(ids, times if order_ties else None)
+    ids_in_order = tuple(ids[i] for i in order)
     end, end_gaps = ((), ()) if end_id is None else ((end_id,), (0,))
-    if not use_gaps or sequence.timestamps is None:
-        return ids + end, (0,) * len(ids) + end_gaps
-    times = sequence.timestamps[start:]
-    return ids + end, (0, *(gap_bucket(later - earlier) for earlier, later in pairwise(times)), *end_gaps)
+    if not use_gaps or times is None:
+        return ids_in_order + end, (0,) * len(ids) + end_gaps
+    ordered_times = [times[i] for i in order]
+    gaps = (gap_bucket(later - earlier) for earlier, later in pairwise(ordered_times))
+    return ids_in_order + end, (0, *gaps, *end_gaps)
+
+
+def event_order(ids: Sequence[int], times: Sequence[float] | None) -> list[int]:
+    """Positions of the events in the order the model reads them: as logged, except that with ``times`` each run
+    of consecutive events logged at the same timestamp is sorted by template ID.
+
+    Logs stamped to the second (HDFS) interleave lines of several processes within a second in an arbitrary
+    order; sorting ties makes the same work read as the same sequence however its lines raced."""
+    if times is None:
+        return list(range(len(ids)))
+    runs = np.cumsum([0, *(later != earlier for earlier, later in pairwise(times))])
+    return sorted(range(len(ids)), key=lambda i: (runs[i], ids[i]))
+
+
+def message_positions(
+    sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, max_len: int, order_ties: bool
+) -> list[int]:
+    """For each event the model reads, its index in ``sequence.messages`` (in ``encode``'s order)."""
+    start, ids, times = _kept_events(sequence, preprocessor, vocab_size, max_len)
+    return [start + i for i in event_order(ids, times if order_ties else None)]
+
+
+def _kept_events(
+    sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, max_len: int
+) -> tuple[int, list[int], list[float] | None]:
+    """Index of the first event the model reads, the template IDs from there (unknown to the model: UNKNOWN_ID)
+    and their timestamps (None when unknown)."""
+    start = truncation_offset(sequence, max_len)
+    ids = [i if i < vocab_size else UNKNOWN_ID for i in preprocessor.template_ids(sequence.messages[start:])]
+    return start, ids, None if sequence.timestamps is None else sequence.timestamps[start:]
 
 
 def gap_bucket(seconds: float) -> int:
