@@ -148,7 +148,10 @@ def test_sessions_close_when_no_event_arrived_for_the_wall_clock_idle_time():
     closed, state = windower.push(state, [], now=1090.0)
     assert [(w.id, w.messages) for w in closed] == [("blk_2", ["open blk_2", "write blk_2"])]
     without = StreamWindower(WindowSpec.parse(SESSION), StreamConfig())
-    assert without.push({}, opened, now=0.0)[0] == [] and not without.wall_idle(state["sessions"], 10**9)
+    closed, state = without.push({}, opened, now=0.0)
+    assert closed == [] and not without.wall_idle(state["sessions"], 10**9)
+    # without wall-clock idleness no arrival time is stored (a stored one is an index entry rewritten per event)
+    assert [row["wall"] for row in state["sessions"].values()] == [None, None]
 
 
 def test_states_written_before_the_wall_clock_was_kept_still_load():

@@ -35,7 +35,8 @@ class StreamConfig:
     and 8 h at the 90th percentile, so the default idle time is a day; a shorter one cuts sessions into pieces
     that look like nothing seen in training. Clients that know a stream ended send ``flush``.
     ``session_idle_wall_seconds`` also closes a session when no event of it has *arrived* for that long (wall
-    clock), so a tenant whose stream goes quiet still gets its decisions (None: only event time counts).
+    clock), so a tenant whose stream goes quiet still gets its decisions (None: only event time counts, and arrival
+    times are not stored; a session stored while it was None counts as quiet only once another event of it arrives).
     """
 
     session_idle_seconds: float = 86_400.0
@@ -79,7 +80,8 @@ class StreamWindower:
         """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant); ``now``
         is the wall-clock time the records arrived (None: wall-clock idleness is not checked)."""
         current = self._load(state)
-        current.now = now
+        # arrival times are kept only where they can close a session: each one stored is an index entry rewritten
+        current.now = now if self.config.session_idle_wall_seconds is not None else None
         windows: list[LogSequence] = []
         for record in records:
             current.lines += 1
