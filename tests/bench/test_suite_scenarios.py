@@ -212,6 +212,7 @@ def test_serve_runs_the_suite_model_behind_real_servers(out, synth_sessions, sui
     for row in result.rows:
         assert row["contender"] == "decision-tree" and row["errors"] == 0 and row["lines"] == 1_500
         assert 0 < row["p50 ms"] <= row["p99 ms"] and row["windows"] > 0 and row["flush p99 ms"] > 0
+        assert 1 <= row["sessions/request first 10k"] <= 100  # a 100-line request names at most 100 sessions
     plain, early = result.rows[:2]  # 1 tenant without, then with provisional decisions after 5 events
     assert early["decided before flush"] > plain["decided before flush"]
     assert early["first decision p50 lines"] < plain["first decision p50 lines"]

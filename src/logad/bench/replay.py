@@ -82,12 +82,14 @@ async def replay(
 
     Returns counts, rates (``stream lines/s``: up to the closing flushes) and client latencies (of the line
     requests; the closing flushes' apart), and a ``trace`` array of the line requests in stream order: the last line
-    each sent, its latency in ms, the tenant's open windows after it."""
+    each sent, its latency in ms, the tenant's open windows after it and the sessions its lines name (0 without
+    ``session_pattern``): what a request of session windows reads and writes."""
     per_tenant = deal(lines, tenants, session_pattern, run)
     requests = sum(len(stream) for stream in per_tenant.values())
     gate = asyncio.Semaphore(CONCURRENCY)
     latencies: dict[bool, list[float]] = {False: [], True: []}  # of line requests, of the closing flushes
-    trace: list[tuple[int, float, int]] = []  # per answered line request: its last line, latency ms, open windows
+    trace: list[tuple[int, float, int, int]] = []  # per line request: last line, latency ms, open windows, sessions
+    pattern = re.compile(session_pattern) if session_pattern else None
     counts = {"requests": 0, "lines": 0, "windows": 0, "errors": 0}
     first = FirstDecisions(session_pattern) if session_pattern else None
     options = {"explain": False, **({"provisional": provisional} if provisional else {})}
@@ -121,7 +123,8 @@ async def replay(
             counts["lines"] += len(chunk)
             counts["windows"] += len(answer["predictions"])
             if not flush:
-                trace.append((end, latency * 1000, answer["open_windows"]))
+                named = len({found for text in chunk for found in pattern.findall(text)}) if pattern else 0
+                trace.append((end, latency * 1000, answer["open_windows"], named))
         bar.update()
 
     reached = dict.fromkeys(per_tenant, 0)  # the last stream line each tenant sent
@@ -151,7 +154,7 @@ async def replay(
         "p99 ms": _percentile_ms(latencies[False], 99),
         "flush p99 ms": _percentile_ms(latencies[True], 99),
         **(first.summary() if first is not None else {}),
-        "trace": np.array(sorted(trace), dtype=np.float64).reshape(-1, 3),
+        "trace": np.array(sorted(trace), dtype=np.float64).reshape(-1, 4),
     }
 
 

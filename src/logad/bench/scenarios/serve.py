@@ -64,6 +64,8 @@ _COLUMNS = [
     "p99 ms",
     "p99 first 10k ms",
     "p99 last 10k ms",
+    "sessions/request first 10k",
+    "sessions/request last 10k",
     "flush p99 ms",
     "first decision p50 s",
     "first decision p50 lines",
@@ -185,13 +187,16 @@ def _serve(fitted: Fitted, lines: list[str], max_seconds: float, work: Path) -> 
 
 
 def _flatness(trace: np.ndarray) -> dict[str, float | None]:
-    """p99 latency of the line requests within the stream's first and last ``FLAT_SPAN`` lines."""
-    ends, latencies = trace[:, 0], trace[:, 1]
-    first, last = latencies[ends <= FLAT_SPAN], latencies[ends > ends.max(initial=0) - FLAT_SPAN]
-    return {
-        "p99 first 10k ms": round(float(np.percentile(first, 99)), 1) if len(first) else None,
-        "p99 last 10k ms": round(float(np.percentile(last, 99)), 1) if len(last) else None,
-    }
+    """p99 latency of the line requests within the stream's first and last ``FLAT_SPAN`` lines, and the mean number
+    of sessions those requests name (the rows a request reads and writes: a request's cost follows it)."""
+    ends = trace[:, 0]
+    spans = {"first": ends <= FLAT_SPAN, "last": ends > ends.max(initial=0) - FLAT_SPAN}
+    found: dict[str, float | None] = {}
+    for span, rows in spans.items():
+        latencies, named = trace[rows, 1], trace[rows, 3]
+        found[f"p99 {span} 10k ms"] = round(float(np.percentile(latencies, 99)), 1) if len(latencies) else None
+        found[f"sessions/request {span} 10k"] = round(float(named.mean()), 1) if len(named) else None
+    return found
 
 
 def _session_pattern(fitted: Fitted) -> str | None:
