@@ -208,14 +208,23 @@ def test_malformed_rows_are_refused_naming_the_window(store: StateStore, rows: d
 
 # ---- events stored apart from their rows, append-only ----------------------------------------------------------
 def raw_chunks(store: StateStore, tenant: str) -> dict[str, list[str]]:
-    """The tenant's stored event chunks, read straight from the backend: window -> chunk texts in order."""
+    """The tenant's stored event chunks, read straight from the backend: window -> chunk texts in order (SQLite: those
+    of the layout before batches, then the batches)."""
     if isinstance(store, SqliteStateStore):
         with closing(sqlite3.connect(store.path)) as conn:
-            found = conn.execute(
-                "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ? "
-                "ORDER BY window_id, chunk",
-                (store.namespace, tenant),
-            ).fetchall()
+            key = (store.namespace, tenant)
+            found = [
+                *conn.execute(
+                    "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ? "
+                    "ORDER BY window_id, chunk",
+                    key,
+                ),
+                *conn.execute(
+                    "SELECT window_id, events FROM open_window_batch WHERE namespace = ? AND tenant = ? "
+                    "ORDER BY window_id, version",
+                    key,
+                ),
+            ]
         chunks: dict[str, list[str]] = {}
         for window, events in found:
             chunks.setdefault(window, []).append(events)
@@ -229,7 +238,8 @@ def raw_chunks(store: StateStore, tenant: str) -> dict[str, list[str]]:
 
 
 def raw_set(store: StateStore, tenant: str, window: str, text: str | None = None, chunks: list[str] = ()) -> None:
-    """Overwrite a stored row's text (when given) and replace its chunks, straight in the backend."""
+    """Overwrite a stored row's text (when given) and replace its chunks, straight in the backend (SQLite: as the
+    layout before batches stored them)."""
     if isinstance(store, SqliteStateStore):
         key = (store.namespace, tenant, window)
         with closing(sqlite3.connect(store.path, isolation_level=None)) as conn:
@@ -237,6 +247,10 @@ def raw_set(store: StateStore, tenant: str, window: str, text: str | None = None
                 conn.execute(
                     "UPDATE open_window SET row = ? WHERE namespace = ? AND tenant = ? AND window_id = ?", (text, *key)
                 )
+            conn.execute(
+                "UPDATE open_window SET batches = NULL WHERE namespace = ? AND tenant = ? AND window_id = ?", key
+            )
+            conn.execute("DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ? AND window_id = ?", key)
             conn.execute("DELETE FROM open_window_events WHERE namespace = ? AND tenant = ? AND window_id = ?", key)
             conn.executemany(
                 "INSERT INTO open_window_events (namespace, tenant, window_id, chunk, events) VALUES (?, ?, ?, ?, ?)",

@@ -6,13 +6,17 @@ atomic compare-and-set across threads and across processes; ``busy_timeout`` mak
 instead of failing. WAL needs shared memory, so replicas sharing the file must run on the same node (use the Redis
 store across nodes). Open windows, their events and the decision log are three more tables, written in the put's
 transaction; the windows' indexes on ``seen``, ``last`` and ``wall`` answer a request's ``WindowQuery`` without a scan.
-A window's row holds its metadata (with ``count``, the events stored) and ``open_window_events`` its events in
-append-only chunks keyed by how many events come before each, so a request that adds events to a window writes only
-those. A read runs in one transaction: its rows and chunks are one snapshot.
+A window's row holds its metadata (with ``count``, the events stored) and, in ``batches``, the versions of the puts
+that added its events: ``open_window_batch`` holds them keyed by (version, window), so a request writes only the
+events it adds, and all of them next to each other at the end of the table (keyed by window, the chunks of the
+dozens of sessions one request touches would land on as many pages scattered through it, each one written to the
+WAL and synced). Events written before batches were kept (``open_window_events``, keyed by window and chunk) are read
+before a window's batches and cleared with it. A read runs in one transaction: its rows and chunks are one snapshot.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -21,8 +25,9 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from logad.errors import BadInputError
 from logad.state.decision_log import DEFAULT_DECISION_LOG_SIZE, LogWrite
-from logad.state.open_windows import StoredRow, WindowQuery, append_mismatch
+from logad.state.open_windows import EncodedRow, StoredRow, WindowQuery, append_mismatch
 from logad.state.store import RowWrite, StateConflict, StateStore
 
 BUSY_TIMEOUT_S = 30.0
@@ -51,6 +56,7 @@ CREATE TABLE IF NOT EXISTS open_window (
     last REAL,
     wall REAL,
     row TEXT NOT NULL,
+    batches TEXT,
     PRIMARY KEY (namespace, tenant, window_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS open_window_by_seen ON open_window (namespace, tenant, seen, window_id);
@@ -64,14 +70,32 @@ CREATE TABLE IF NOT EXISTS open_window_events (
     events TEXT NOT NULL,
     PRIMARY KEY (namespace, tenant, window_id, chunk)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS open_window_batch (
+    namespace TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    window_id TEXT NOT NULL,
+    events TEXT NOT NULL,
+    PRIMARY KEY (namespace, tenant, version, window_id)
+) WITHOUT ROWID;
 """
 _WINDOWS = "SELECT window_id, row FROM open_window WHERE namespace = ? AND tenant = ?"
 # A row's stored event count (NULL for a row written before events were stored apart, or a malformed one).
-_COUNTED = (
-    "SELECT window_id, CASE WHEN json_valid(row) THEN json_extract(row, '$.count') END, row "
-    "FROM open_window WHERE namespace = ? AND tenant = ?"
-)
+_STORED_COUNT = "CASE WHEN json_valid(row) THEN json_extract(row, '$.count') END"
+_COUNTED = f"SELECT window_id, {_STORED_COUNT}, row FROM open_window WHERE namespace = ? AND tenant = ?"
+_COUNTED_BATCHES = f"SELECT window_id, {_STORED_COUNT}, batches FROM open_window WHERE namespace = ? AND tenant = ?"
 _CHUNKS = "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ?"
+_ALL_BATCHES = "SELECT window_id, events FROM open_window_batch WHERE namespace = ? AND tenant = ?"
+_BATCH_LISTS = "SELECT window_id, batches FROM open_window WHERE namespace = ? AND tenant = ?"
+# The batches of the selected windows, each window's in version order (after ``AND window_id IN (...)``).
+_BATCHES = (
+    "SELECT o.window_id, b.events FROM open_window AS o, "
+    # a malformed list reads as no batches, so that the window's count names the problem
+    "json_each(CASE WHEN json_valid(o.batches) AND json_type(o.batches) = 'array' THEN o.batches ELSE '[]' END) AS j "
+    "JOIN open_window_batch AS b ON b.namespace = o.namespace AND b.tenant = o.tenant AND j.type = 'integer' "
+    "AND b.version = j.value "
+    "AND b.window_id = o.window_id WHERE o.namespace = ? AND o.tenant = ?"
+)
 # SQLite allows 32,766 parameters per statement: ids are looked up in chunks well below that.
 _IDS_PER_QUERY = 500
 # The seq of a window's latest record; parameters: namespace, tenant, window.
@@ -91,6 +115,14 @@ class SqliteStateStore(StateStore):
         self._wal()
         self._conn.execute("PRAGMA synchronous = FULL")
         self._conn.executescript(_SCHEMA)
+        self._add_batches_column()
+
+    def _add_batches_column(self) -> None:
+        """Give a database written before batches were kept its ``batches`` column (its rows keep NULL: no batch)."""
+        with self._write() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(open_window)")}
+            if "batches" not in columns:
+                conn.execute("ALTER TABLE open_window ADD COLUMN batches TEXT")
 
     def _wal(self) -> None:
         """Switch the database to WAL; a switch that finds another connection creating the schema (replicas opening a
@@ -145,19 +177,26 @@ class SqliteStateStore(StateStore):
                 (*key, stored + 1, text),
             )
             self._write_log(conn, key, log)
-            self._write_rows(conn, key, rows)
+            self._write_rows(conn, key, rows, stored + 1)
         return stored + 1
 
     @staticmethod
-    def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite) -> None:
-        """Check the appends' counts, delete, then upsert the open-window rows and add their events' chunks (inside
-        the put's transaction)."""
+    def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite, version: int) -> None:
+        """Check the appends' counts, clear the events of the windows deleted or rewritten whole, then upsert the
+        open-window rows and add their new events as this put's batch (inside the put's transaction)."""
         appended = {row.window: row.kept for row in rows.put if row.kept}
-        counts = {window: count for window, count, _ in _in_ids(conn, _COUNTED, key, list(appended))}
+        stored = {window: (count, text) for window, count, text in _in_ids(conn, _COUNTED_BATCHES, key, [*appended])}
         for window, kept in appended.items():
-            if counts.get(window) != kept:
-                raise append_mismatch(key[1], window, kept, counts.get(window))
+            count = stored.get(window, (None, None))[0]
+            if count != kept:
+                raise append_mismatch(key[1], window, kept, count)
+        earlier = {window: _versions(stored[window][1], key, window) for window in appended}
         cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
+        dropped = {window: _versions(text, key, window) for window, text in _in_ids(conn, _BATCH_LISTS, key, cleared)}
+        conn.executemany(
+            "DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ? AND version = ? AND window_id = ?",
+            [(*key, batch, window) for window, batches in dropped.items() for batch in batches],
+        )
         conn.executemany(
             "DELETE FROM open_window_events WHERE namespace = ? AND tenant = ? AND window_id = ?",
             [(*key, window) for window in cleared],
@@ -167,13 +206,16 @@ class SqliteStateStore(StateStore):
             [(*key, window) for window in rows.delete],
         )
         conn.executemany(
-            "INSERT OR REPLACE INTO open_window (namespace, tenant, window_id, seen, last, wall, row) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(*key, row.window, row.seen, row.last, row.wall, row.text) for row in rows.put],
+            "INSERT OR REPLACE INTO open_window (namespace, tenant, window_id, seen, last, wall, row, batches) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (*key, row.window, row.seen, row.last, row.wall, row.text, _batches(earlier, row, version))
+                for row in rows.put
+            ],
         )
         conn.executemany(
-            "INSERT INTO open_window_events (namespace, tenant, window_id, chunk, events) VALUES (?, ?, ?, ?, ?)",
-            [(*key, row.window, row.kept, row.events) for row in rows.put if row.events is not None],
+            "INSERT INTO open_window_batch (namespace, tenant, version, window_id, events) VALUES (?, ?, ?, ?, ?)",
+            [(*key, version, row.window, row.events) for row in rows.put if row.events is not None],
         )
 
     def _open_windows(self, tenant: str, query: WindowQuery) -> dict[str, StoredRow]:
@@ -181,7 +223,9 @@ class SqliteStateStore(StateStore):
         with self._snapshot() as conn:
             if query.every:
                 rows = dict(conn.execute(_WINDOWS, key).fetchall())
-                return _with_chunks(rows, conn.execute(f"{_CHUNKS} ORDER BY window_id, chunk", key).fetchall())
+                earlier = conn.execute(f"{_CHUNKS} ORDER BY window_id, chunk", key).fetchall()
+                batched = conn.execute(f"{_ALL_BATCHES} ORDER BY version", key).fetchall()
+                return _with_chunks(rows, [*earlier, *batched])
             full = _selected(conn, key, query)
             partial: dict[str, StoredRow] = {}
             for window, count, row in _in_ids(conn, _COUNTED, key, list(dict.fromkeys(query.ids))):
@@ -191,8 +235,9 @@ class SqliteStateStore(StateStore):
                     full[window] = row
                 else:
                     partial[window] = StoredRow(row, None)
-            chunks = _in_ids(conn, _CHUNKS, key, list(full), " ORDER BY window_id, chunk")
-            return {**partial, **_with_chunks(full, chunks)}
+            earlier = _in_ids(conn, _CHUNKS, key, list(full), " ORDER BY window_id, chunk")
+            batched = _in_ids(conn, _BATCHES, key, list(full), " ORDER BY o.window_id, b.version", "o.window_id")
+            return {**partial, **_with_chunks(full, [*earlier, *batched])}
 
     def _write_log(self, conn: sqlite3.Connection, key: tuple[str, str], log: LogWrite) -> None:
         """Amend, append, then drop what lies beyond the bound (inside the put's transaction)."""
@@ -235,6 +280,7 @@ class SqliteStateStore(StateStore):
             conn.execute("DELETE FROM decision_log WHERE namespace = ? AND tenant = ?", key)
             conn.execute("DELETE FROM open_window WHERE namespace = ? AND tenant = ?", key)
             conn.execute("DELETE FROM open_window_events WHERE namespace = ? AND tenant = ?", key)
+            conn.execute("DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ?", key)
         return cursor.rowcount > 0
 
     def _tenants(self) -> list[str]:
@@ -267,14 +313,34 @@ def _selected(conn: sqlite3.Connection, key: tuple[str, str], query: WindowQuery
 
 
 def _in_ids(
-    conn: sqlite3.Connection, sql: str, key: tuple[str, str], ids: list[str], order: str = ""
+    conn: sqlite3.Connection, sql: str, key: tuple[str, str], ids: list[str], order: str = "", column: str = "window_id"
 ) -> list[tuple[Any, ...]]:
-    """The rows of ``sql`` (filtered by namespace and tenant) of the windows ``ids``."""
+    """The rows of ``sql`` (filtered by namespace and tenant) whose ``column`` is one of the windows ``ids``."""
     found: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
-        found += conn.execute(f"{sql} AND window_id IN ({','.join('?' * len(chunk))}){order}", (*key, *chunk))
+        found += conn.execute(f"{sql} AND {column} IN ({','.join('?' * len(chunk))}){order}", (*key, *chunk))
     return found
+
+
+def _batches(earlier: dict[str, list[int]], row: EncodedRow, version: int) -> str:
+    """The ``batches`` column of ``row`` written by the put of ``version``: the batches it keeps, then this put's."""
+    kept = earlier[row.window] if row.kept else []
+    return json.dumps([*kept, version] if row.events is not None else kept)
+
+
+def _versions(text: str | None, key: tuple[str, str], window: str) -> list[int]:
+    """The batch versions a row's ``batches`` column lists ([] for NULL: a row without batches); BadInputError naming
+    the window when the column is malformed."""
+    if text is None:
+        return []
+    try:
+        versions = json.loads(text)
+    except json.JSONDecodeError:
+        versions = None
+    if not isinstance(versions, list) or not all(type(v) is int for v in versions):
+        raise BadInputError(f"stored open window {window!r} of tenant {key[1]!r} is malformed: 'batches' is {text!r}")
+    return versions
 
 
 def _events_needed(count: object, full_at_count: int | None) -> bool:
