@@ -11,6 +11,7 @@ import pytest
 
 from logad.errors import BadInputError
 from logad.state import SqliteStateStore, WindowQuery, WindowWrite
+from logad.state.sqlite import _BATCHES, _SCHEMA
 
 
 def _row(seen: int, events: list[str], kept: int = 0) -> dict:
@@ -81,3 +82,12 @@ def test_a_malformed_batches_column_is_bad_input_naming_the_window(tmp_path: Pat
         store.open_windows("t", WindowQuery(every=False, ids=("w",), full_at_count=0))
     with pytest.raises(BadInputError, match="stored open window 'w' of tenant 't' is malformed"):
         store.put("t", {}, 1, windows=WindowWrite({"w": _row(2, ["f"])}))
+
+
+def test_a_window_reads_its_batches_by_their_keys_not_by_scanning_the_tenants() -> None:
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.executescript(_SCHEMA)
+        plan = [
+            row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {_BATCHES} AND o.window_id IN (?)", ("ns", "t", "w"))
+        ]
+    assert "SEARCH b USING PRIMARY KEY (namespace=? AND tenant=? AND version=? AND window_id=?)" in plan, plan

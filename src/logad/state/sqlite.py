@@ -87,14 +87,14 @@ _COUNTED_BATCHES = f"SELECT window_id, {_STORED_COUNT}, batches FROM open_window
 _CHUNKS = "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ?"
 _ALL_BATCHES = "SELECT window_id, events FROM open_window_batch WHERE namespace = ? AND tenant = ?"
 _BATCH_LISTS = "SELECT window_id, batches FROM open_window WHERE namespace = ? AND tenant = ?"
-# The batches of the selected windows, each window's in version order (after ``AND window_id IN (...)``).
+# The batches of the selected windows, each window's in version order (after ``AND o.window_id IN (...)``). CROSS JOIN
+# keeps SQLite's planner to this order: each row's batch list, then each batch by its key (left to choose, it scans
+# all of the tenant's batches for every row). A malformed list reads as no batches: the window's count names it.
 _BATCHES = (
-    "SELECT o.window_id, b.events FROM open_window AS o, "
-    # a malformed list reads as no batches, so that the window's count names the problem
+    "SELECT o.window_id, b.events FROM open_window AS o CROSS JOIN "
     "json_each(CASE WHEN json_valid(o.batches) AND json_type(o.batches) = 'array' THEN o.batches ELSE '[]' END) AS j "
-    "JOIN open_window_batch AS b ON b.namespace = o.namespace AND b.tenant = o.tenant AND j.type = 'integer' "
-    "AND b.version = j.value "
-    "AND b.window_id = o.window_id WHERE o.namespace = ? AND o.tenant = ?"
+    "CROSS JOIN open_window_batch AS b ON b.namespace = o.namespace AND b.tenant = o.tenant AND j.type = 'integer' "
+    "AND b.version = j.value AND b.window_id = o.window_id WHERE o.namespace = ? AND o.tenant = ?"
 )
 # SQLite allows 32,766 parameters per statement: ids are looked up in chunks well below that.
 _IDS_PER_QUERY = 500
