@@ -86,7 +86,6 @@ _COUNTED = f"SELECT window_id, {_STORED_COUNT}, row FROM open_window WHERE names
 _COUNTED_BATCHES = f"SELECT window_id, {_STORED_COUNT}, batches FROM open_window WHERE namespace = ? AND tenant = ?"
 _CHUNKS = "SELECT window_id, events FROM open_window_events WHERE namespace = ? AND tenant = ?"
 _ALL_BATCHES = "SELECT window_id, events FROM open_window_batch WHERE namespace = ? AND tenant = ?"
-_BATCH_LISTS = "SELECT window_id, batches FROM open_window WHERE namespace = ? AND tenant = ?"
 # The batches of the selected windows, each window's in version order (after ``AND o.window_id IN (...)``). CROSS JOIN
 # keeps SQLite's planner to this order: each row's batch list, then each batch by its key (left to choose, it scans
 # all of the tenant's batches for every row). A malformed list reads as no batches: the window's count names it.
@@ -185,14 +184,15 @@ class SqliteStateStore(StateStore):
         """Check the appends' counts, clear the events of the windows deleted or rewritten whole, then upsert the
         open-window rows and add their new events as this put's batch (inside the put's transaction)."""
         appended = {row.window: row.kept for row in rows.put if row.kept}
-        stored = {window: (count, text) for window, count, text in _in_ids(conn, _COUNTED_BATCHES, key, [*appended])}
+        cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
+        found = _in_ids(conn, _COUNTED_BATCHES, key, [*appended, *cleared])
+        stored = {window: (count, _versions(text, key, window)) for window, count, text in found}
         for window, kept in appended.items():
             count = stored.get(window, (None, None))[0]
             if count != kept:
                 raise append_mismatch(key[1], window, kept, count)
-        earlier = {window: _versions(stored[window][1], key, window) for window in appended}
-        cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
-        dropped = {window: _versions(text, key, window) for window, text in _in_ids(conn, _BATCH_LISTS, key, cleared)}
+        earlier = {window: stored[window][1] for window in appended}
+        dropped = {window: stored[window][1] for window in cleared if window in stored}
         conn.executemany(
             "DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ? AND version = ? AND window_id = ?",
             [(*key, batch, window) for window, batches in dropped.items() for batch in batches],
