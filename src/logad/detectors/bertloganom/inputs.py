@@ -77,9 +77,12 @@ def event_order(ids: Sequence[int], times: Sequence[float] | None) -> list[int]:
 def message_positions(
     sequence: LogSequence, preprocessor: Preprocessor, vocab_size: int, max_len: int, order_ties: bool
 ) -> list[int]:
-    """For each event the model reads, its index in ``sequence.messages`` (in ``encode``'s order)."""
+    """For each event the model reads, its index in ``sequence.messages`` (in ``encode``'s order; the templates are
+    looked up only when ties are ordered)."""
+    if not order_ties or sequence.timestamps is None:
+        return list(range(truncation_offset(sequence, max_len), len(sequence.messages)))
     start, ids, times = _kept_events(sequence, preprocessor, vocab_size, max_len)
-    return [start + i for i in event_order(ids, times if order_ties else None)]
+    return [start + i for i in event_order(ids, times)]
 
 
 def _kept_events(
