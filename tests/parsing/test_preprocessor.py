@@ -46,6 +46,14 @@ def test_fit_again_adds_templates_and_refreshes_lookups() -> None:
     assert preprocessor.version != version
 
 
+def test_fit_again_refreshes_the_ids_of_masked_texts_looked_up_before() -> None:
+    preprocessor = fitted()
+    assert preprocessor.template_id("Namenode crashed after 3 retries") == UNKNOWN_ID
+    preprocessor.fit(["Namenode crashed after 5 retries"])
+    # a raw message never looked up, whose masked text was: its ID is the one learnt now
+    assert preprocessor.template_id("Namenode crashed after 7 retries") == 4
+
+
 def test_save_load_round_trip(tmp_path: Path) -> None:
     preprocessor = fitted()
     preprocessor.save(tmp_path / "pre")

@@ -37,6 +37,23 @@ def test_the_events_a_put_adds_are_one_batch_keyed_by_its_version(tmp_path: Path
     assert _batches(tmp_path / "s.db") == [(1, "c"), (2, "c"), (3, "b")]  # a's and b's earlier batches are gone
 
 
+def test_a_put_closing_a_tenants_last_windows_clears_only_that_tenants_events(tmp_path: Path) -> None:
+    store, other = SqliteStateStore(tmp_path / "s.db", "ns"), SqliteStateStore(tmp_path / "s.db", "ns2")
+    for owner, tenant in ((store, "t"), (store, "u"), (other, "t")):
+        owner.put(tenant, {}, 0, windows=WindowWrite({w: _row(1, [f"{tenant} {w}"]) for w in ("a", "b")}))
+        owner.put(tenant, {}, 1, windows=WindowWrite({"a": _row(2, [f"{tenant} a again"], kept=1)}))
+    store.put("t", {}, 2, windows=WindowWrite({}, delete=("b",)))  # one window left: its events stay
+    assert _texts(store, "a") == ["t a", "t a again"]
+    store.put("t", {}, 3, windows=WindowWrite({}, delete=("a",)))  # the last one (a flush)
+    with closing(sqlite3.connect(tmp_path / "s.db")) as conn:
+        left = conn.execute("SELECT DISTINCT namespace, tenant FROM open_window_batch ORDER BY 1, 2").fetchall()
+    assert left == [("ns", "u"), ("ns2", "t")]
+    assert store.open_windows("t", WindowQuery(every=True)) == {}
+    for owner, tenant in ((store, "u"), (other, "t")):
+        read = owner.open_windows(tenant, WindowQuery(every=True))
+        assert [event[0] for event in read["a"]["events"]] == [f"{tenant} a", f"{tenant} a again"]
+
+
 def _to_layout_before_batches(path: Path) -> None:
     """Rewrite a store's database as the layout before batches stored it: chunks keyed by window, no column."""
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:

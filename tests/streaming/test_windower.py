@@ -108,6 +108,18 @@ def test_push_is_pure_and_state_survives_json(window):
     assert flushed and after == after_json  # flush left its input alone too
 
 
+@pytest.mark.parametrize("window", ["sliding:10:3", "time:30:10", SESSION])
+def test_a_push_that_flushes_gives_what_a_push_then_a_flush_gives(window):
+    records = parse_lines(hdfs_stream(300, 3), HDFS)[0]
+    windower = StreamWindower(WindowSpec.parse(window), StreamConfig(200, 50, 10, 6), max_len=5)
+    _, state = windower.push({}, records[:150])
+    pushed, after = windower.push(state, records[150:])
+    flushed, flushed_state = windower.flush(after)
+    both, both_state = windower.push(state, records[150:], flush=True)
+    assert as_tuples(both) == as_tuples(pushed + flushed) and both_state == flushed_state
+    assert windower.open_windows(both_state) == 0
+
+
 def test_ids_keep_counting_across_requests_and_flushes():
     windower = StreamWindower(WindowSpec.parse("fixed:3"), StreamConfig())
     records = [LogRecord(1, f"e{i}", float(i)) for i in range(4)]  # request line numbers do not matter

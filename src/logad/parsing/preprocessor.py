@@ -23,7 +23,9 @@ from logad.parsing.template_store import UNKNOWN_ID, TemplateStore
 CONFIG_FILE = "config.json"
 TEMPLATES_FILE = "templates.json"
 CACHE_SIZE = 1 << 17
-"""Distinct raw messages whose masked text and template ID are cached."""
+"""Distinct raw messages whose masked text and template ID are cached, and distinct masked texts whose template ID
+is (raw messages rarely repeat, as they carry IDs and addresses; masked ones do: HDFS's ~90,000 distinct messages
+of 100,000 lines mask to 21 texts, so Drain matches each text once)."""
 
 __all__ = ["UNKNOWN_ID", "PreprocessConfig", "Preprocessor"]
 
@@ -44,6 +46,7 @@ class Preprocessor:
         self._store = TemplateStore(self.config.drain)
         self._mask = lru_cache(maxsize=CACHE_SIZE)(Masker(self.config.masking).mask)
         self._template_id = lru_cache(maxsize=CACHE_SIZE)(self._lookup)
+        self._masked_template_id = lru_cache(maxsize=CACHE_SIZE)(self._match)
 
     def mask(self, message: str) -> str:
         """The message with its variable parts replaced by the placeholder."""
@@ -52,6 +55,7 @@ class Preprocessor:
     def fit(self, messages: Iterable[str]) -> None:
         """Learn templates from ``messages`` (adds to what earlier calls learnt)."""
         self._template_id.cache_clear()
+        self._masked_template_id.cache_clear()
         learn, mask = self._store.learn, self._mask
         for message in messages:
             learn(mask(message))
@@ -102,4 +106,7 @@ class Preprocessor:
         return preprocessor
 
     def _lookup(self, message: str) -> int:
-        return self._store.lookup(self._mask(message))
+        return self._masked_template_id(self._mask(message))
+
+    def _match(self, masked: str) -> int:
+        return self._store.lookup(masked)

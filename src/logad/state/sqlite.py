@@ -181,8 +181,9 @@ class SqliteStateStore(StateStore):
 
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite, version: int) -> None:
-        """Check the appends' counts, clear the events of the windows deleted or rewritten whole, then upsert the
-        open-window rows and add their new events as this put's batch (inside the put's transaction)."""
+        """Check the appends' counts, delete the windows deleted, clear the events of those and of the windows
+        rewritten whole, then upsert the open-window rows and add their new events as this put's batch (inside the
+        put's transaction)."""
         appended = {row.window: row.kept for row in rows.put if row.kept}
         cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
         found = _in_ids(conn, _COUNTED_BATCHES, key, [*appended, *cleared])
@@ -192,6 +193,15 @@ class SqliteStateStore(StateStore):
             if count != kept:
                 raise append_mismatch(key[1], window, kept, count)
         earlier = {window: stored[window][1] for window in appended}
+        conn.executemany(
+            "DELETE FROM open_window WHERE namespace = ? AND tenant = ? AND window_id = ?",
+            [(*key, window) for window in rows.delete],
+        )
+        if rows.delete and not rows.put and conn.execute(f"SELECT NOT EXISTS ({_WINDOWS})", key).fetchone()[0]:
+            # the tenant's last open windows went (a flush): their events go by key range, not one by one
+            conn.execute("DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ?", key)
+            conn.execute("DELETE FROM open_window_events WHERE namespace = ? AND tenant = ?", key)
+            return
         dropped = {window: stored[window][1] for window in cleared if window in stored}
         conn.executemany(
             "DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ? AND version = ? AND window_id = ?",
@@ -200,10 +210,6 @@ class SqliteStateStore(StateStore):
         conn.executemany(
             "DELETE FROM open_window_events WHERE namespace = ? AND tenant = ? AND window_id = ?",
             [(*key, window) for window in cleared],
-        )
-        conn.executemany(
-            "DELETE FROM open_window WHERE namespace = ? AND tenant = ? AND window_id = ?",
-            [(*key, window) for window in rows.delete],
         )
         conn.executemany(
             "INSERT OR REPLACE INTO open_window (namespace, tenant, window_id, seen, last, wall, row, batches) "

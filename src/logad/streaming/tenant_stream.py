@@ -95,10 +95,7 @@ class TenantStream:
         window_state = state["windows"]
         if window_state:  # a new tenant's is empty, and so are its stored windows
             window_state = {**window_state, "sessions": _merged(window_state, loaded)}
-        windows, window_state = self.windower.push(window_state, records, now)
-        if flush:
-            closing, window_state = self.windower.flush(window_state)
-            windows += closing
+        windows, window_state = self.windower.push(window_state, records, now, flush)
         sessions = window_state.get("sessions", {})
         write = WindowWrite(
             put={window: row for window, row in sessions.items() if loaded.get(window) != row},

@@ -75,11 +75,14 @@ class StreamWindower:
         self._step = steps.get(spec.kind, self._count_step)
 
     def push(
-        self, state: dict[str, Any], records: Sequence[LogRecord], now: float | None = None
+        self, state: dict[str, Any], records: Sequence[LogRecord], now: float | None = None, flush: bool = False
     ) -> tuple[list[LogSequence], dict[str, Any]]:
         """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant); ``now``
-        is the wall-clock time the records arrived (None: wall-clock idleness is not checked)."""
+        is the wall-clock time the records arrived (None: wall-clock idleness is not checked). With ``flush``, every
+        window still open after the push closes too, as ``flush`` would close it (the state is loaded only once)."""
         current = self._load(state)
+        if flush and current.unloaded:
+            raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
         # arrival times are kept only where they can close a session: each one stored is an index entry rewritten
         current.now = now if self.config.session_idle_wall_seconds is not None else None
         windows: list[LogSequence] = []
@@ -91,6 +94,8 @@ class StreamWindower:
         for session_id, session in list(current.sessions.items()):
             if self._idle(current, session):
                 self._close(windows, session_id, current.sessions.pop(session_id))
+        if flush:
+            self._close_all(current, windows)
         return windows, current.dump()
 
     def query(
@@ -166,13 +171,17 @@ class StreamWindower:
         if current.unloaded:
             raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
         windows: list[LogSequence] = []
+        self._close_all(current, windows)
+        return windows, current.dump()
+
+    def _close_all(self, current: StreamState, windows: list[LogSequence]) -> None:
+        """Append every window open in ``current`` to ``windows`` (sessions by first event) and clear them."""
         for session_id, session in sorted(current.sessions.items(), key=lambda item: item[1].order):
             self._close(windows, session_id, session)
         if current.events and (self.spec.kind == "time" or current.lines > current.covered):
             windows.append(self._run(current.events, current.lines))
         current.events.clear()
         current.sessions, current.covered, current.skip, current.start = {}, current.lines, 0, None
-        return windows, current.dump()
 
     def so_far(self, sessions: dict[str, dict[str, Any]], after_line: int, min_events: int) -> list[LogSequence]:
         """The windows of ``sessions`` (stored rows) that got an event after line ``after_line`` and hold at least
