@@ -81,8 +81,8 @@ class StreamWindower:
         is the wall-clock time the records arrived (None: wall-clock idleness is not checked). With ``flush``, every
         window still open after the push closes too, as ``flush`` would close it (the state is loaded only once)."""
         current = self._load(state)
-        if flush and current.unloaded:
-            raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
+        if flush:
+            _check_all_loaded(current)
         # arrival times are kept only where they can close a session: each one stored is an index entry rewritten
         current.now = now if self.config.session_idle_wall_seconds is not None else None
         windows: list[LogSequence] = []
@@ -168,8 +168,7 @@ class StreamWindower:
         """Every open window (sessions by first event), for a stream that ended; line numbers go on after it.
         ``state`` must hold every open session (see ``query``)."""
         current = self._load(state)
-        if current.unloaded:
-            raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
+        _check_all_loaded(current)
         windows: list[LogSequence] = []
         self._close_all(current, windows)
         return windows, current.dump()
@@ -288,6 +287,12 @@ class StreamWindower:
         # build_window reads only the first member's line number: the others matter for ``lines-A-B`` ids only.
         members = [LogRecord(first + i, content, stamp, label) for i, (content, stamp, label) in enumerate(events)]
         return truncate_window(build_window(window_id or span_id(members), members, None), self.max_len)
+
+
+def _check_all_loaded(current: StreamState) -> None:
+    """ValueError unless ``current`` holds every open session (what closing them all needs, see ``query``)."""
+    if current.unloaded:
+        raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
 
 
 def _window_id(session_id: str, part: int) -> str:
