@@ -79,10 +79,10 @@ class StreamWindower:
     ) -> tuple[list[LogSequence], dict[str, Any]]:
         """The windows that ``records`` complete and the new state (``{}`` is the state of a new tenant); ``now``
         is the wall-clock time the records arrived (None: wall-clock idleness is not checked). With ``flush``, every
-        window still open after the push closes too, as ``flush`` would close it (the state is loaded only once)."""
+        window still open after the push closes too (sessions by first event): the stream ended."""
         current = self._load(state)
-        if flush:
-            _check_all_loaded(current)
+        if flush and current.unloaded:
+            raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
         # arrival times are kept only where they can close a session: each one stored is an index entry rewritten
         current.now = now if self.config.session_idle_wall_seconds is not None else None
         windows: list[LogSequence] = []
@@ -167,11 +167,7 @@ class StreamWindower:
     def flush(self, state: dict[str, Any]) -> tuple[list[LogSequence], dict[str, Any]]:
         """Every open window (sessions by first event), for a stream that ended; line numbers go on after it.
         ``state`` must hold every open session (see ``query``)."""
-        current = self._load(state)
-        _check_all_loaded(current)
-        windows: list[LogSequence] = []
-        self._close_all(current, windows)
-        return windows, current.dump()
+        return self.push(state, [], flush=True)
 
     def _close_all(self, current: StreamState, windows: list[LogSequence]) -> None:
         """Append every window open in ``current`` to ``windows`` (sessions by first event) and clear them."""
@@ -287,12 +283,6 @@ class StreamWindower:
         # build_window reads only the first member's line number: the others matter for ``lines-A-B`` ids only.
         members = [LogRecord(first + i, content, stamp, label) for i, (content, stamp, label) in enumerate(events)]
         return truncate_window(build_window(window_id or span_id(members), members, None), self.max_len)
-
-
-def _check_all_loaded(current: StreamState) -> None:
-    """ValueError unless ``current`` holds every open session (what closing them all needs, see ``query``)."""
-    if current.unloaded:
-        raise ValueError(f"flush needs every open session; {current.unloaded} are not loaded")
 
 
 def _window_id(session_id: str, part: int) -> str:
