@@ -240,6 +240,33 @@ def test_bad_states_are_bad_input(change, message):
         windower.push({**state, **change}, [])
 
 
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (["m", 1.0], r"\[1\] must be \[content, timestamp, label\]"),
+        ([1, 1.0, None], r"\[1\] must be \[content, timestamp, label\]"),
+        ("abc", r"\[1\] must be \[content, timestamp, label\]"),
+        (["m", "1.0", None], r"\[1\] timestamp must be a finite number"),
+        (["m", True, None], r"\[1\] timestamp must be a finite number"),
+        (["m", float("inf"), None], r"\[1\] timestamp must be a finite number"),
+        (["m", float("nan"), None], r"\[1\] timestamp must be a finite number"),
+        (["m", 1.0, True], r"\[1\] label must be 0, 1 or null"),
+        (["m", 1.0, 1.0], r"\[1\] label must be 0, 1 or null"),
+        (["m", 1.0, 2], r"\[1\] label must be 0, 1 or null"),
+    ],
+)
+def test_a_malformed_event_among_good_ones_is_named(event: Any, message: str) -> None:
+    """Events are checked all at once when well formed; one bad event is still found and named by its index."""
+    windower = StreamWindower(WindowSpec.parse(SESSION), StreamConfig())
+    _, state = windower.push({}, [LogRecord(1, "blk_1")])
+    good = {"order": 1, "part": 1, "seen": 3, "last": None, "events": [["m", 1, 0], ["n", 2, None], ["o", 2.5, 1]]}
+    windows, _ = windower.push({**state, "open": 1, "sessions": {"blk_1": good}}, [], flush=True)
+    assert (windows[0].messages, windows[0].timestamps) == (["m", "n", "o"], [1.0, 2.0, 2.5])
+    bad = {**good, "events": [good["events"][0], event, good["events"][2]]}
+    with pytest.raises(BadInputError, match=f"session 'blk_1' 'events'{message}"):
+        windower.push({**state, "open": 1, "sessions": {"blk_1": bad}}, [], flush=True)
+
+
 def test_a_state_that_is_not_an_object_is_bad_input():
     with pytest.raises(BadInputError, match="must be a JSON object"):
         StreamWindower(WindowSpec.parse("fixed:2"), StreamConfig()).flush([])  # type: ignore[arg-type]

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from logad.errors import BadInputError
 from logad.state.decision_log import encode_object
 
@@ -160,8 +162,8 @@ def _decode_row(where: str, stored: StoredRow) -> dict[str, Any]:
 
 def _json(text: str, kind: type, where: str) -> Any:
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = orjson.loads(text)  # several times json's speed: a flush reads every event of a tenant's sessions
+    except orjson.JSONDecodeError:
         raise BadInputError(f"{where} is malformed: not JSON ({reprlib.repr(text)})") from None
     if not isinstance(value, kind):
         raise BadInputError(f"{where} is malformed: {reprlib.repr(value)} is not a JSON {_KINDS[kind]}")

@@ -40,6 +40,8 @@ _KEYS = {"version", "window", "lines", "clock", "events", "covered", "skip", "st
 _SESSION_KEYS = {"order", "part", "seen", "last", "wall", "kept", "events"}
 
 Event = tuple[str, float | None, int | None]  # content, timestamp, label
+_STAMP_TYPES = frozenset({int, float, type(None)})
+_LABELS = frozenset({(int, 0), (int, 1), (type(None), None)})  # (type, value): True and False are not labels
 
 
 @dataclass
@@ -161,8 +163,12 @@ def _session(entry: Any, where: str) -> OpenSession:
 
 
 def _events(value: Any, where: str) -> list[Event]:
+    """The events of ``value``, checked all at once when they are well formed (a flush loads every event of a
+    tenant's sessions), one by one to name the first malformed one otherwise."""
     if not isinstance(value, list):
         raise _malformed(where, "a list", value)
+    if _well_formed(value):
+        return [(content, None if stamp is None else float(stamp), label) for content, stamp, label in value]
     events: list[Event] = []
     for index, item in enumerate(value):
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
@@ -172,6 +178,24 @@ def _events(value: Any, where: str) -> list[Event]:
             raise _malformed(f"{where}[{index}] label", "0, 1 or null", label)
         events.append((item[0], _time(item[1], f"{where}[{index}] timestamp"), label))
     return events
+
+
+def _well_formed(events: list[Any]) -> bool:
+    """Whether every item is ``[content, timestamp, label]`` with a string content, a finite number or null as
+    timestamp and 0, 1 or null as label (what the check of each event in ``_events`` accepts)."""
+    if not all(type(item) is list and len(item) == 3 for item in events):
+        return False
+    contents, stamps, labels = zip(*events, strict=True) if events else ((), (), ())
+    try:
+        finite = all(map(math.isfinite, [stamp for stamp in stamps if stamp is not None]))
+    except (TypeError, OverflowError):
+        return False
+    return (
+        all(type(content) is str for content in contents)
+        and {type(stamp) for stamp in stamps} <= _STAMP_TYPES
+        and {(type(label), label) for label in labels} <= _LABELS
+        and finite
+    )
 
 
 def _count(value: Any, where: str, low: int = 0) -> int:
