@@ -42,9 +42,10 @@ def test_a_put_closing_a_tenants_last_windows_clears_only_that_tenants_events(tm
     for owner, tenant in ((store, "t"), (store, "u"), (other, "t")):
         owner.put(tenant, {}, 0, windows=WindowWrite({w: _row(1, [f"{tenant} {w}"]) for w in ("a", "b")}))
         owner.put(tenant, {}, 1, windows=WindowWrite({"a": _row(2, [f"{tenant} a again"], kept=1)}))
-    store.put("t", {}, 2, windows=WindowWrite({}, delete=("b",)))  # one window left: its events stay
+    # as many ids as windows, but not every window: a's events stay
+    store.put("t", {}, 2, windows=WindowWrite({}, delete=("b", "never-open")))
     assert _texts(store, "a") == ["t a", "t a again"]
-    store.put("t", {}, 3, windows=WindowWrite({}, delete=("a",)))  # the last one (a flush)
+    store.put("t", {}, 3, windows=WindowWrite({}, delete=("a", "never-open")))  # every window (a flush)
     with closing(sqlite3.connect(tmp_path / "s.db")) as conn:
         left = conn.execute("SELECT DISTINCT namespace, tenant FROM open_window_batch ORDER BY 1, 2").fetchall()
     assert left == [("ns", "u"), ("ns2", "t")]

@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS open_window_batch (
 ) WITHOUT ROWID;
 """
 _WINDOWS = "SELECT window_id, row FROM open_window WHERE namespace = ? AND tenant = ?"
+_WINDOW_IDS = "SELECT window_id FROM open_window WHERE namespace = ? AND tenant = ?"
 # A row's stored event count (NULL for a row written before events were stored apart, or a malformed one).
 _STORED_COUNT = "CASE WHEN json_valid(row) THEN json_extract(row, '$.count') END"
 _COUNTED = f"SELECT window_id, {_STORED_COUNT}, row FROM open_window WHERE namespace = ? AND tenant = ?"
@@ -182,8 +183,12 @@ class SqliteStateStore(StateStore):
     @staticmethod
     def _write_rows(conn: sqlite3.Connection, key: tuple[str, str], rows: RowWrite, version: int) -> None:
         """Check the appends' counts, delete the windows deleted, clear the events of those and of the windows
-        rewritten whole, then upsert the open-window rows and add their new events as this put's batch (inside the
-        put's transaction)."""
+        rewritten whole (all of the tenant's events by key range when it deletes every window: a flush), then upsert
+        the open-window rows and add their new events as this put's batch (inside the put's transaction)."""
+        if not rows.put and _deletes_every_window(conn, key, rows.delete):
+            for table in ("open_window", "open_window_batch", "open_window_events"):
+                conn.execute(f"DELETE FROM {table} WHERE namespace = ? AND tenant = ?", key)
+            return
         appended = {row.window: row.kept for row in rows.put if row.kept}
         cleared = [*rows.delete, *(row.window for row in rows.put if not row.kept)]
         found = _in_ids(conn, _COUNTED_BATCHES, key, [*appended, *cleared])
@@ -197,11 +202,6 @@ class SqliteStateStore(StateStore):
             "DELETE FROM open_window WHERE namespace = ? AND tenant = ? AND window_id = ?",
             [(*key, window) for window in rows.delete],
         )
-        if rows.delete and not rows.put and conn.execute(f"SELECT NOT EXISTS ({_WINDOWS})", key).fetchone()[0]:
-            # the tenant's last open windows went (a flush): their events go by key range, not one by one
-            conn.execute("DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ?", key)
-            conn.execute("DELETE FROM open_window_events WHERE namespace = ? AND tenant = ?", key)
-            return
         dropped = {window: stored[window][1] for window in cleared if window in stored}
         conn.executemany(
             "DELETE FROM open_window_batch WHERE namespace = ? AND tenant = ? AND version = ? AND window_id = ?",
@@ -316,6 +316,17 @@ def _selected(conn: sqlite3.Connection, key: tuple[str, str], query: WindowQuery
     if query.oldest:
         found |= dict(conn.execute(f"{_WINDOWS} ORDER BY seen, window_id LIMIT ?", (*key, query.oldest)).fetchall())
     return found
+
+
+def _deletes_every_window(conn: sqlite3.Connection, key: tuple[str, str], delete: tuple[str, ...]) -> bool:
+    """Whether ``delete`` names every open window the tenant has (a flush); counted first, so that a put deleting
+    a few of many windows does not read every id."""
+    if not delete:
+        return False
+    (count,) = conn.execute("SELECT COUNT(*) FROM open_window WHERE namespace = ? AND tenant = ?", key).fetchone()
+    if count > len(delete):
+        return False
+    return {window for (window,) in conn.execute(_WINDOW_IDS, key)} <= set(delete)
 
 
 def _in_ids(
