@@ -50,6 +50,10 @@ from logad_serving.protocol import LineBatch, decode_lines, decode_scores, encod
 from logad_serving.tenancy import OTLP_TENANT_ATTRIBUTE, TENANT_HEADER, header, request_tenant
 
 WRITE_ATTEMPTS = 5
+UNTRAINED_PROVISIONAL = (
+    "this model was trained on whole windows only, so an unfinished session reads as unusual to it and provisional "
+    "decisions flag most of them; train it with prefix_events (e.g. [5, 10, 20]) to serve them"
+)
 MAX_SWEEP_SECONDS = 30.0  # how often quiet sessions are looked for, at most (half the wall-clock idle time)
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -120,6 +124,7 @@ class TenantTransformer(Model):
         spec = raw_line_spec(manifest.data, settings.data)
         window_spec = spec.window_spec()
         self.model_version = manifest.model_version
+        self.provisional_warning = None if manifest.prefix_events else UNTRAINED_PROVISIONAL
         self.learns_from_feedback: bool = get_detector_class(manifest.detector).learns_from_feedback
         self.log_format = get_format(spec.format)
         self.stream = TenantStream(
@@ -169,12 +174,14 @@ class TenantTransformer(Model):
         records, problems = parse_lines(payload.lines, self.log_format)
         options = {"flush": payload.flush, "explain": payload.explain, "provisional": payload.provisional}
         answer = await self.ingest(tenant, records, problems, headers, **options)
+        warned = payload.provisional and self.provisional_warning
         extra = {
             "tenant": tenant,
             "model_version": self.model_version,
             "rejected_lines": [{"line": p.line, "reason": p.reason} for p in problems],
             "open_windows": self.stream.windower.open_windows(answer.state["windows"]),
             **({"provisional": answer.provisional} if payload.provisional else {}),
+            **({"provisional_warning": self.provisional_warning} if warned else {}),
             **({"replayed": True} if answer.replayed else {}),
         }
         return encode_decisions(payload, self.name, answer.decisions, extra)

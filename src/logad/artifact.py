@@ -46,6 +46,13 @@ class Manifest:
     logad_version: str = __version__
     created_at: str = ""
 
+    @property
+    def prefix_events(self) -> list[int]:
+        """The prefix lengths of normal training windows the model was trained on besides the windows themselves
+        (``TrainConfig.prefix_events``; [] for whole windows only, as every model trained before it was recorded)."""
+        found = self.data.get("prefix_events")
+        return [n for n in found if type(n) is int] if isinstance(found, list) else []
+
 
 @dataclass
 class LoadedModel:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from logad.artifact import read_manifest
 from logad.data.dataset import DataSpec, load_windows
 from logad.data.splits import SplitSpec, split_sequences
 from logad.data.synth import SynthConfig, generate
@@ -24,6 +25,7 @@ def test_prefixes_of_normal_training_windows_are_trained_on_too(tmp_path: Path) 
         request = TrainRequest("baseline", logs, spec, tmp_path / f"model{len(prefixes)}", labels, SPLIT)
         manifest = train_model(request, TrainConfig(prefix_events=prefixes, detector={"model": "pca"}))
         trained_on[prefixes] = manifest.metrics["split"]["trained_on"]
+        assert read_manifest(request.out).prefix_events == list(prefixes)  # serving reads it to warn
     train = split_sequences(load_windows(logs, spec, labels).sequences, SplitSpec.parse(SPLIT), 0.1).train
     normal = [w for w in train if w.label != 1]
     assert trained_on[()] == len(normal)

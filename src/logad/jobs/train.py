@@ -66,7 +66,7 @@ def train_model(request: TrainRequest, config: TrainConfig) -> Manifest | None:
         manifest = Manifest(
             detector=request.detector,
             model_version=model_version,
-            data=_data_record(request, data_spec, preprocessor.version),
+            data=_data_record(request, data_spec, preprocessor.version, config.prefix_events),
             detector_config=config_dict["detector"],
             threshold=thresholds.manifest_record(),
             metrics=metrics | {"read": loaded.summary()},
@@ -191,9 +191,17 @@ def _split_counts(split: DataSplit, trained_on: int) -> dict[str, int]:
     return counts
 
 
-def _data_record(request: TrainRequest, data_spec: DataSpec, templates: str) -> dict[str, Any]:
-    """The manifest's data section; for prepared windows also ``source``: how raw lines became them, which
-    serving needs to window raw lines the same way."""
-    record = {**config_to_dict(data_spec), "split": request.split, "templates": templates}
+def _data_record(
+    request: TrainRequest, data_spec: DataSpec, templates: str, prefix_events: tuple[int, ...]
+) -> dict[str, Any]:
+    """The manifest's data section (with the prefixes of normal windows trained on, which serving reads to warn
+    about provisional scores); for prepared windows also ``source``: how raw lines became them, which serving needs
+    to window raw lines the same way."""
+    record = {
+        **config_to_dict(data_spec),
+        "split": request.split,
+        "templates": templates,
+        "prefix_events": list(prefix_events),
+    }
     source = read_source(Path(request.logs)) if data_spec.format == SESSIONS_FORMAT else None
     return record | ({"source": source} if source else {})
